@@ -1,0 +1,192 @@
+package problems
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/descentlab/descent/optimlib/tensor"
+	"gonum.org/v1/gonum/mat"
+)
+
+// checkDerivatives compares Grad and Hess with central differences.
+func checkDerivatives(t *testing.T, p Problem, w []float64) {
+	t.Helper()
+	n := p.Dim()
+	g := make([]float64, n)
+	p.Grad(g, w)
+	h := HessianAt(p, w)
+	const eps = 1e-5
+	for i := 0; i < n; i++ {
+		wp, wm := append([]float64(nil), w...), append([]float64(nil), w...)
+		wp[i] += eps
+		wm[i] -= eps
+		fd := (p.Func(wp) - p.Func(wm)) / (2 * eps)
+		if math.Abs(fd-g[i]) > 1e-6*(1+math.Abs(g[i])) {
+			t.Errorf("∂f/∂w%d = %g, finite difference %g", i, g[i], fd)
+		}
+		gp, gm := make([]float64, n), make([]float64, n)
+		p.Grad(gp, wp)
+		p.Grad(gm, wm)
+		for j := 0; j < n; j++ {
+			fd := (gp[j] - gm[j]) / (2 * eps)
+			if math.Abs(fd-h.At(i, j)) > 1e-5*(1+math.Abs(h.At(i, j))) {
+				t.Errorf("∂²f/∂w%d∂w%d = %g, finite difference %g", i, j, h.At(i, j), fd)
+			}
+		}
+	}
+}
+
+func TestDerivatives(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	x := mat.NewDense(20, 3, nil)
+	y := make([]float64, 20)
+	for i := 0; i < 20; i++ {
+		for j := 0; j < 3; j++ {
+			x.Set(i, j, rng.NormFloat64())
+		}
+		if rng.Float64() < 0.5 {
+			y[i] = 1
+		}
+	}
+	a := mat.NewSymDense(3, []float64{4, 1, 0, 1, 3, 0.5, 0, 0.5, 2})
+	tests := []struct {
+		name string
+		p    Problem
+		w    []float64
+	}{
+		{"quadratic", NewQuadratic(a, []float64{1, -2, 0.5}), []float64{0.3, -0.7, 1.1}},
+		{"diag quadratic", NewDiagQuadratic(4, 0.1, 10), []float64{1, 2, 3, 4}},
+		{"rosenbrock 2", Rosenbrock{N: 2}, []float64{-1.2, 1}},
+		{"rosenbrock 5", Rosenbrock{N: 5}, []float64{0.5, -0.3, 1.2, 0.8, -1}},
+		{"logistic", NewLogistic(x, y, 0.1), []float64{0.2, -0.5, 1}},
+		{"1-1-1", OneOneOne{}, []float64{0.7, -1.3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { checkDerivatives(t, tc.p, tc.w) })
+	}
+}
+
+func TestKnownValues(t *testing.T) {
+	q := NewDiagQuadratic(3, 1, 9)
+	if ev := q.Eigenvalues(); ev[0] != 1 || ev[1] != 5 || ev[2] != 9 {
+		t.Fatalf("eigenvalues %v, want [1 5 9]", ev)
+	}
+	ws := q.Minimizer()
+	g := make([]float64, 3)
+	q.Grad(g, ws)
+	for _, v := range g {
+		if math.Abs(v) > 1e-14 {
+			t.Fatalf("gradient %v at the minimizer", g)
+		}
+	}
+	if f := (Rosenbrock{N: 4}).Func([]float64{1, 1, 1, 1}); f != 0 {
+		t.Fatalf("Rosenbrock(1,…,1) = %g", f)
+	}
+	if f := (Rosenbrock{}).Func([]float64{0, 0}); f != 1 {
+		t.Fatalf("Rosenbrock(0,0) = %g", f)
+	}
+	o := OneOneOne{}
+	if f := o.Func([]float64{2, 0.5}); f != 0 {
+		t.Fatalf("the hyperbola w2 = 1/w1 is not a minimum: %g", f)
+	}
+	// The origin is a saddle: the Hessian there has eigenvalues ±2.
+	var e mat.EigenSym
+	e.Factorize(HessianAt(o, []float64{0, 0}), false)
+	if ev := e.Values(nil); ev[0] != -2 || ev[1] != 2 {
+		t.Fatalf("Hessian eigenvalues at the origin %v, want [-2 2]", ev)
+	}
+}
+
+func TestNoisyQuadraticIsUnbiased(t *testing.T) {
+	q := NewDiagQuadratic(2, 1, 2)
+	nq := NewNoisyQuadratic(q, 1, rand.New(rand.NewSource(3)))
+	w := []float64{0.5, 0.5}
+	exact := make([]float64, 2)
+	q.Grad(exact, w)
+	mean := make([]float64, 2)
+	g := make([]float64, 2)
+	const n = 40000
+	for k := 0; k < n; k++ {
+		nq.Grad(g, w)
+		mean[0] += g[0] / n
+		mean[1] += g[1] / n
+	}
+	for i := range mean {
+		if math.Abs(mean[i]-exact[i]) > 0.03 {
+			t.Fatalf("mean noisy gradient %v, exact %v", mean, exact)
+		}
+	}
+	if nq.Func(w) != q.Func(w) {
+		t.Fatal("noise changed the objective")
+	}
+}
+
+func TestLossSetsGradient(t *testing.T) {
+	w := tensor.New([]float64{-1.2, 1})
+	f := Loss(Rosenbrock{}, w)
+	if f != (Rosenbrock{}).Func([]float64{-1.2, 1}) {
+		t.Fatalf("loss %g", f)
+	}
+	want := make([]float64, 2)
+	Rosenbrock{}.Grad(want, []float64{-1.2, 1})
+	if g := w.Grad().Data(); g[0] != want[0] || g[1] != want[1] {
+		t.Fatalf("gradient %v, want %v", g, want)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("a 3-value point for a 2-variable problem did not panic")
+		}
+	}()
+	Loss(Rosenbrock{}, tensor.Zeros(3))
+}
+
+func TestTensorFormsMatchHandDerivatives(t *testing.T) {
+	rng := rand.New(rand.NewSource(4))
+	x := mat.NewDense(12, 3, nil)
+	y := make([]float64, 12)
+	for i := 0; i < 12; i++ {
+		for j := 0; j < 3; j++ {
+			x.Set(i, j, 2*rng.NormFloat64())
+		}
+		y[i] = float64(i % 2)
+	}
+	a := mat.NewSymDense(3, []float64{4, 1, 0, 1, 3, 0.5, 0, 0.5, 2})
+	tests := []struct {
+		name string
+		p    Differentiable
+		w    []float64
+	}{
+		{"quadratic", NewQuadratic(a, []float64{1, -2, 0.5}), []float64{0.3, -0.7, 1.1}},
+		{"rosenbrock", Rosenbrock{N: 4}, []float64{-1.2, 1, 0.3, 2}},
+		{"logistic", NewLogistic(x, y, 0.05), []float64{0.2, -0.5, 1}},
+		{"1-1-1", OneOneOne{}, []float64{0.7, -1.3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := tensor.New(append([]float64(nil), tc.w...)).SetRequiresGrad(true)
+			f := tc.p.Tensor(w)
+			if v := tc.p.Func(tc.w); math.Abs(f.Item()-v) > 1e-12*(1+math.Abs(v)) {
+				t.Fatalf("tensor value %.17g, Func %.17g", f.Item(), v)
+			}
+			g := tensor.Grad(f, []*tensor.Tensor{w}, false)[0].Data()
+			want := make([]float64, len(tc.w))
+			tc.p.Grad(want, tc.w)
+			for i := range want {
+				if math.Abs(g[i]-want[i]) > 1e-12*(1+math.Abs(want[i])) {
+					t.Fatalf("autodiff gradient %v, Grad %v", g, want)
+				}
+			}
+			h := tensor.Hessian(tc.p.Tensor, tensor.New(append([]float64(nil), tc.w...))).Data()
+			hw := HessianAt(tc.p, tc.w)
+			n := len(tc.w)
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					if math.Abs(h[i*n+j]-hw.At(i, j)) > 1e-10*(1+math.Abs(hw.At(i, j))) {
+						t.Fatalf("autodiff Hessian[%d][%d] = %g, Hess %g", i, j, h[i*n+j], hw.At(i, j))
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,169 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Sum returns the sum of all elements as a 0-dimensional tensor.
+func Sum(t *Tensor) *Tensor {
+	s := 0.0
+	for _, v := range t.data {
+		s += v
+	}
+	out := Scalar(s)
+	return record(out, "Sum", func(g *Tensor) []*Tensor {
+		return []*Tensor{BroadcastTo(g, t.shape...)}
+	}, t)
+}
+
+// Mean returns the mean of all elements as a 0-dimensional tensor.
+func Mean(t *Tensor) *Tensor {
+	return mulScalarOp(Sum(t), 1/float64(len(t.data)), "Mean")
+}
+
+// reducedShape returns shape with axis ax removed, or set to 1 with keepDim.
+func reducedShape(shape []int, ax int, keepDim bool) []int {
+	out := append([]int(nil), shape...)
+	if keepDim {
+		out[ax] = 1
+		return out
+	}
+	return append(out[:ax], out[ax+1:]...)
+}
+
+// SumAxis sums t along axis; with keepDim the axis stays with length 1.
+func SumAxis(t *Tensor, axis int, keepDim bool) *Tensor {
+	ax := t.axis(axis, "SumAxis")
+	outer, n, inner := splitAt(t.shape, ax)
+	out := Zeros(reducedShape(t.shape, ax, keepDim)...)
+	for o := 0; o < outer; o++ {
+		dst := out.data[o*inner : (o+1)*inner]
+		for k := 0; k < n; k++ {
+			src := t.data[(o*n+k)*inner : (o*n+k+1)*inner]
+			for i, v := range src {
+				dst[i] += v
+			}
+		}
+	}
+	return record(out, "SumAxis", func(g *Tensor) []*Tensor {
+		return []*Tensor{BroadcastTo(Reshape(g, reducedShape(t.shape, ax, true)...), t.shape...)}
+	}, t)
+}
+
+// MeanAxis averages t along axis; with keepDim the axis stays with length 1.
+func MeanAxis(t *Tensor, axis int, keepDim bool) *Tensor {
+	ax := t.axis(axis, "MeanAxis")
+	return mulScalarOp(SumAxis(t, ax, keepDim), 1/float64(t.shape[ax]), "MeanAxis")
+}
+
+// Var returns the variance of t along axis: the mean squared deviation,
+// divided by n−1 instead of n when unbiased.
+func Var(t *Tensor, axis int, unbiased, keepDim bool) *Tensor {
+	ax := t.axis(axis, "Var")
+	n := t.shape[ax]
+	d := float64(n)
+	if unbiased {
+		d--
+	}
+	dev := Sub(t, MeanAxis(t, ax, true))
+	return MulScalar(SumAxis(Square(dev), ax, keepDim), 1/d)
+}
+
+// Max returns the largest element as a 0-dimensional tensor. Where several
+// elements tie for the maximum, they share the gradient evenly, as in
+// PyTorch's max() without a dimension.
+func Max(t *Tensor) *Tensor {
+	if len(t.data) == 0 {
+		panic(fmt.Errorf("tensor: Max: empty tensor of shape %v", t.shape))
+	}
+	best := t.data[0]
+	for _, v := range t.data {
+		if v > best || math.IsNaN(v) {
+			best = v
+			if math.IsNaN(v) {
+				break
+			}
+		}
+	}
+	var ties []int
+	for i, v := range t.data {
+		if v == best || math.IsNaN(best) && math.IsNaN(v) {
+			ties = append(ties, i)
+		}
+	}
+	if len(ties) == 1 {
+		return take(t, ties, []int{}, "Max")
+	}
+	return mulScalarOp(Sum(take(t, ties, []int{len(ties)}, "Max")), 1/float64(len(ties)), "Max")
+}
+
+// argMaxAxis returns, for every position of the reduced shape, the index
+// along ax of the first largest element.
+func argMaxAxis(t *Tensor, ax int, op string) []int {
+	outer, n, inner := splitAt(t.shape, ax)
+	if n == 0 {
+		panic(fmt.Errorf("tensor: %s: axis %d of shape %v is empty", op, ax, t.shape))
+	}
+	idx := make([]int, outer*inner)
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			base := o*n*inner + i
+			best, bv := 0, t.data[base]
+			for k := 1; k < n; k++ {
+				v := t.data[base+k*inner]
+				if v > bv || math.IsNaN(v) && !math.IsNaN(bv) {
+					best, bv = k, v
+				}
+			}
+			idx[o*inner+i] = best
+		}
+	}
+	return idx
+}
+
+// MaxAxis returns the largest elements along axis. The gradient goes to the
+// first largest element of each slice, as in PyTorch's max(dim).
+func MaxAxis(t *Tensor, axis int, keepDim bool) *Tensor {
+	ax := t.axis(axis, "MaxAxis")
+	_, n, inner := splitAt(t.shape, ax)
+	am := argMaxAxis(t, ax, "MaxAxis")
+	flat := make([]int, len(am))
+	for j, k := range am {
+		o, i := j/inner, j%inner
+		flat[j] = (o*n+k)*inner + i
+	}
+	return take(t, flat, reducedShape(t.shape, ax, keepDim), "MaxAxis")
+}
+
+// ArgMax returns the index of the first largest element along axis for
+// every position of the other axes, in row-major order (for a matrix and
+// axis 1: one index per row).
+func ArgMax(t *Tensor, axis int) []int {
+	return argMaxAxis(t, t.axis(axis, "ArgMax"), "ArgMax")
+}
+
+// Norm returns the Euclidean (Frobenius) norm of all elements. Its
+// gradient at 0 is 0, as in PyTorch.
+func Norm(t *Tensor) *Tensor {
+	s := 0.0
+	for _, v := range t.data {
+		s += v * v
+	}
+	out := Scalar(math.Sqrt(s))
+	return record(out, "Norm", func(g *Tensor) []*Tensor {
+		if out.data[0] == 0 {
+			return []*Tensor{Zeros(t.shape...)}
+		}
+		return []*Tensor{Mul(t, Div(g, out))}
+	}, t)
+}
+
+// Dot returns the inner product Σ aᵢbᵢ of two tensors of the same shape as
+// a 0-dimensional tensor.
+func Dot(a, b *Tensor) *Tensor {
+	if !sameShape(a.shape, b.shape) {
+		panic(fmt.Errorf("tensor: Dot: shapes %v and %v do not match", a.shape, b.shape))
+	}
+	return Sum(Mul(a, b))
+}
