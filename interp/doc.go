@@ -24,12 +24,20 @@
 //     defined in cells have their type parameters aligned with yaegi's
 //     inference (generics.go).
 //   - Errors carry the cell's line:column, the source line and a caret.
-//     Panics, also in compiled code, become errors; a panic in a goroutine
-//     started by a cell is reported on stderr. The session lives on.
+//     Panics, also in compiled code, become errors. A panic in a goroutine
+//     started by a cell ends the running cell with a GoroutinePanic error;
+//     when no cell runs, it is reported on stderr at the start of the next
+//     cell. The session lives on.
+//   - Cancelling a cell's context interrupts it, and also the compiled
+//     loops of optimlib, which call interrupt.Check.
 //   - The final expression's value is the cell's result: text/plain is %v
 //     with strings quoted, and values that render themselves (HTML,
 //     Markdown, LaTeX, SVG, PNG, images, MIME bundlers such as figures and
-//     tensors) add their rich MIME types.
+//     tensors) add their rich MIME types. A call of several values shows
+//     them joined by ", " (12, <nil>), unless its last value is a non-nil
+//     error, which fails the cell; printing and writing calls show nothing.
+//   - display.Show and display handles render values of cell types as
+//     richly as a final value (show.go).
 //   - A whole program pasted into a cell runs: its package clause is
 //     ignored and its main function runs once.
 //
@@ -46,7 +54,12 @@
 // Some defects of yaegi v0.16.1 are worked around inside the interpreter's
 // state (yaegiscope.go): a redefined type keeps its old fields, a
 // redefined method is never found, a failed compile leaves symbols behind,
-// and generic instances are cached by name only.
+// and generic instances are cached by name only. Others are avoided by the
+// rewriter: the named results of a function called again from the same
+// place start from the previous call's values unless cleared (rewrite.go,
+// zeroResults), and "a, b := w.Data()[0], w.Data()[1]" at the top level
+// fails to type ("constant definition loop") unless defined through a
+// []any (session.go, defineAllThroughAny).
 //
 // The symbol tables of the compiled packages live in package symbols and
 // the documentation index in package docindex; both are generated:

@@ -34,7 +34,7 @@ func exportKey(importPath string) string {
 // splitExports returns the symbol tables to preload (every compiled
 // package of the project and the preloaded standard library) and the rest
 // of the standard library, importable with an import line.
-func splitExports() (pre, rest yaegi.Exports) {
+func splitExports(rt map[string]reflect.Value) (pre, rest yaegi.Exports) {
 	pre, rest = yaegi.Exports{}, yaegi.Exports{}
 	preStd := map[string]bool{}
 	for _, p := range preloadedStdlib {
@@ -52,7 +52,7 @@ func splitExports() (pre, rest yaegi.Exports) {
 	for k, v := range symbols.Symbols {
 		pre[k] = v
 	}
-	pre[exportKey(runtimePath)] = runtimeSymbols()
+	pre[exportKey(runtimePath)] = rt
 	return pre, rest
 }
 

@@ -6,11 +6,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io"
 	"reflect"
-	"runtime/debug"
 	"sort"
-	"strings"
 )
 
 // preludePkg is the interpreted package of helpers that rewritten cells
@@ -54,14 +51,12 @@ func (s *Session) loadPrelude() error {
 	return nil
 }
 
-// runtimeSymbols is the symbol table of the compiled helper package.
-func runtimeSymbols() map[string]reflect.Value {
+// runtimeSymbols is the symbol table of the compiled helper package of
+// session s.
+func (s *Session) runtimeSymbols() map[string]reflect.Value {
 	return map[string]reflect.Value{
-		"Clear":       reflect.ValueOf(clearValue),
-		"GoPanic":     reflect.ValueOf(goPanic),
-		"SetStderr":   reflect.ValueOf(setGoStderr),
-		"IsFunc":      reflect.ValueOf(func(v any) bool { return v != nil && reflect.TypeOf(v).Kind() == reflect.Func }),
-		"FormatPlain": reflect.ValueOf(func(v any) string { return fmt.Sprintf("%v", v) }),
+		"Clear":   reflect.ValueOf(clearValue),
+		"GoPanic": reflect.ValueOf(s.goPanic),
 	}
 }
 
@@ -78,22 +73,6 @@ func clearValue(x any) {
 	default:
 		panic(fmt.Errorf("invalid argument: clear(%s): argument must be a map or slice", v.Type()))
 	}
-}
-
-var goStderr io.Writer = io.Discard
-
-func setGoStderr(w io.Writer) { goStderr = w }
-
-// goPanic reports a panic that ended a goroutine started by a cell. The
-// goroutine ends; the session goes on.
-func goPanic(r any) {
-	msg := fmt.Sprint(r)
-	if e, ok := r.(error); ok {
-		msg = e.Error()
-	}
-	stack := string(debug.Stack())
-	_ = stack
-	fmt.Fprintf(goStderr, "panic in goroutine: %s\n", strings.TrimSpace(msg))
 }
 
 // sourceFuncs returns the package name of src, its generic functions and

@@ -20,7 +20,8 @@ import (
 //     slice itself;
 //   - loop variables captured by closures get a per-iteration copy (Go 1.22);
 //   - the builtins min, max and clear call prelude functions;
-//   - a go statement recovers a panic of its goroutine and reports it.
+//   - a go statement recovers a panic of its goroutine and reports it;
+//   - a function with named results sets them to zero when it starts.
 //
 // Types are not known before yaegi compiles the code, so the rewriter
 // infers the few it needs (is this an integer? a function?) from literals,
@@ -182,6 +183,7 @@ func (r *rewriter) decl(d ast.Decl) {
 		r.params(d.Type.Params)
 		r.params(d.Type.Results)
 		d.Body.List = r.list(d.Body.List, true)
+		r.zeroResults(d.Type, d.Body)
 		r.pop()
 	case *ast.GenDecl:
 		r.genDecl(d)
@@ -365,6 +367,7 @@ func (r *rewriter) expr(x ast.Node) {
 			r.params(n.Type.Params)
 			r.params(n.Type.Results)
 			n.Body.List = r.list(n.Body.List, true)
+			r.zeroResults(n.Type, n.Body)
 			r.pop()
 			return false
 		case *ast.CallExpr:
@@ -664,4 +667,44 @@ func containsAny(s, chars string) bool {
 		}
 	}
 	return false
+}
+
+// zeroResults makes a function with named results start with them set to
+// their zero values:
+//
+//	func f() (xs []float64, ok bool) { xs, ok = *new([]float64), *new(bool); ... }
+//
+// yaegi v0.16.1 lets the named results of a call share their storage with
+// the caller's slots for the call's values, which are not cleared between
+// two executions of the same call: called again in a loop, a function
+// would start from the values it returned the time before. (Blank results
+// keep their name, which signatures show; only a bare return reads them.)
+func (r *rewriter) zeroResults(ft *ast.FuncType, body *ast.BlockStmt) {
+	if ft.Results == nil || body == nil || r.shadowed("new") {
+		return
+	}
+	if r.c.zeroed == nil {
+		r.c.zeroed = map[*ast.FuncType]bool{}
+	}
+	if r.c.zeroed[ft] {
+		return
+	}
+	r.c.zeroed[ft] = true
+	var lhs, rhs []ast.Expr
+	for _, f := range ft.Results.List {
+		for _, n := range f.Names {
+			if n.Name == "_" {
+				continue
+			}
+			pos := n.Pos()
+			lhs = append(lhs, ident(n.Name, pos))
+			rhs = append(rhs, &ast.StarExpr{Star: pos, X: &ast.CallExpr{
+				Fun: ident("new", pos), Lparen: pos, Args: []ast.Expr{f.Type}, Rparen: pos}})
+		}
+	}
+	if len(lhs) == 0 {
+		return
+	}
+	zero := &ast.AssignStmt{Lhs: lhs, TokPos: body.Lbrace, Tok: token.ASSIGN, Rhs: rhs}
+	body.List = append([]ast.Stmt{zero}, body.List...)
 }

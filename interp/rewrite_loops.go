@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -432,16 +433,17 @@ func (r *rewriter) intRange(s *ast.RangeStmt) (ast.Stmt, []ast.Stmt) {
 }
 
 // goStmt makes a go statement's goroutine recover its panic and report it
-// on the session's stderr, instead of ending the process. The function and
+// to the session (Session.goPanic), instead of ending the process. The function and
 // its arguments are evaluated before the goroutine starts, as Go does:
 //
-//	{ __f, __a := f, a; go func() { defer recoverGo(); __f(__a) }() }
+//	{ __f, __a := f, a; go func() { defer func() { if __r := recover(); __r != nil { descentrt.GoPanic(__r, cell, line, col) } }(); __f(__a) }() }
 func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 	if r.c.goDone[s] {
 		return s
 	}
 	r.c.goDone[s] = true
 	pos := s.Go
+	at := r.c.s.in.FileSet().Position(pos)
 	call := s.Call
 	if id, ok := call.Fun.(*ast.Ident); ok && builtins[id.Name] && !r.shadowed(id.Name) {
 		return s
@@ -468,7 +470,8 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 			Rhs: []ast.Expr{&ast.CallExpr{Fun: ident("recover", pos), Lparen: pos, Rparen: pos}}},
 		Cond: &ast.BinaryExpr{X: ident("__r", pos), OpPos: pos, Op: token.NEQ, Y: ident("nil", pos)},
 		Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{
-			Fun: r.prelude("GoPanic", pos), Lparen: pos, Args: []ast.Expr{ident("__r", pos)}, Rparen: pos}}}, Rbrace: pos},
+			Fun: r.prelude("GoPanic", pos), Lparen: pos, Args: []ast.Expr{ident("__r", pos), intLit(r.c.s.cellNum, pos),
+				intLit(at.Line, pos), intLit(at.Column, pos)}, Rparen: pos}}}, Rbrace: pos},
 	}
 	deferred := &ast.DeferStmt{Defer: pos, Call: &ast.CallExpr{
 		Fun:    &ast.FuncLit{Type: &ast.FuncType{Func: pos, Params: &ast.FieldList{}}, Body: &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{rec}, Rbrace: pos}},
@@ -481,6 +484,11 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 	}
 	temps := &ast.AssignStmt{Lhs: lhs, Tok: token.DEFINE, TokPos: pos, Rhs: rhs}
 	return &ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{temps, s}, Rbrace: pos}
+}
+
+// intLit is an integer literal.
+func intLit(n int, pos token.Pos) ast.Expr {
+	return &ast.BasicLit{ValuePos: pos, Kind: token.INT, Value: strconv.Itoa(n)}
 }
 
 // builtins are the predeclared functions, which are not values.

@@ -12,11 +12,14 @@ import (
 	"log"
 	"os"
 	"reflect"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/descentlab/descent/interp/display"
 	"github.com/descentlab/descent/interp/symbols"
+	"github.com/descentlab/descent/optimlib/interrupt"
 	yaegi "github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"gonum.org/v1/gonum/mat"
@@ -39,7 +42,8 @@ type Result struct {
 
 // CellError describes a cell that failed to compile or run: Name is the
 // kind of failure ("SyntaxError", "CompileError", "panic", "Interrupted",
-// "ImportError"), Value the message with the cell's line:column, and
+// "ImportError", "GoroutinePanic", or "error" for a final call whose last
+// value is a non-nil error), Value the message with the cell's line:column, and
 // Traceback the lines to show: the message, the offending source line
 // with a caret under the column, and, for panics, the interpreted frames.
 type CellError struct {
@@ -74,6 +78,25 @@ type Session struct {
 	// sourceArity holds the number of results of the functions of the
 	// interpreted packages (slices, maps, cmp).
 	sourceArity map[string]int
+
+	// goMu guards cancelCell, which cancels the running cell (nil when
+	// no cell runs), and pending, the goroutine panics that happened
+	// while no cell ran.
+	goMu       sync.Mutex
+	cancelCell context.CancelCauseFunc
+	pending    []*goroutinePanic
+	// intrGen counts cells, for raising interrupt only for the cell that
+	// was interrupted.
+	intrMu  sync.Mutex
+	intrGen int
+
+	// showers maps the run-time types of cell types that render
+	// themselves to their converters for display (show.go).
+	// showTypes lists the types each cell type name registered.
+	showMu    sync.RWMutex
+	showers   map[reflect.Type]reflect.Value
+	showTypes map[string][]reflect.Type
+	showN     int
 }
 
 // NewSession starts an interpreter with the standard library, gonum,
@@ -96,8 +119,10 @@ func NewSession(opts Options) (*Session, error) {
 		defs:     newCellDefs(),
 
 		sourceArity: map[string]int{},
+		showers:     map[reflect.Type]reflect.Value{},
+		showTypes:   map[string][]reflect.Type{},
 	}
-	in, err := newInterpreter(opts.Stdin, opts.Stdout, s.stderr)
+	in, err := newInterpreter(opts.Stdin, opts.Stdout, s.stderr, s.runtimeSymbols())
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +130,12 @@ func NewSession(opts Options) (*Session, error) {
 	for name, path := range preloadNames() {
 		s.universe[name] = path
 	}
-	setGoStderr(s.stderr)
 	if err := s.loadPrelude(); err != nil {
 		return nil, fmt.Errorf("interp: loading the cell prelude: %w", err)
 	}
+	// the most recent session converts what display shows (one session
+	// runs in a worker process)
+	display.SetConverter(s.convertShown)
 	return s, nil
 }
 
@@ -119,7 +146,7 @@ const stdioEnv = "YAEGI_SPECIAL_STDIO"
 
 var newInterpMu sync.Mutex
 
-func newInterpreter(stdin io.Reader, stdout, stderr io.Writer) (in *yaegi.Interpreter, err error) {
+func newInterpreter(stdin io.Reader, stdout, stderr io.Writer, rt map[string]reflect.Value) (in *yaegi.Interpreter, err error) {
 	newInterpMu.Lock()
 	prev, had := os.LookupEnv(stdioEnv)
 	_, inFile := stdin.(*os.File)
@@ -138,7 +165,7 @@ func newInterpreter(stdin io.Reader, stdout, stderr io.Writer) (in *yaegi.Interp
 	}
 	newInterpMu.Unlock()
 
-	pre, rest := splitExports()
+	pre, rest := splitExports(rt)
 	if err := in.Use(pre); err != nil {
 		return nil, err
 	}
@@ -152,11 +179,58 @@ func newInterpreter(stdin io.Reader, stdout, stderr io.Writer) (in *yaegi.Interp
 // Execute compiles and runs one cell. A cell that fails returns a
 // *CellError; ctx cancels a running cell, which then fails with Name
 // "Interrupted".
+//
+// Compiled loops that call interrupt.Check stop too: the interrupt flag
+// is cleared before the cell and raised when ctx is cancelled. A panic in
+// a goroutine started by a cell ends the running cell with Name
+// "GoroutinePanic"; when no cell runs, it is reported on stderr at the
+// start of the next cell.
 func (s *Session) Execute(ctx context.Context, code string) (res Result, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cellNum++
-	c := &cellRun{s: s, ctx: ctx, code: code}
+	s.reportPending()
+
+	cellCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// compiled loops see the interrupt through interrupt.Check: the flag
+	// is raised when the cell is cancelled (by the user or by a
+	// goroutine's panic) and stays raised for what the cell left running,
+	// until the next cell clears it; gen keeps a late raise from reaching
+	// the next cell
+	s.intrMu.Lock()
+	s.intrGen++
+	gen := s.intrGen
+	interrupt.Reset()
+	s.intrMu.Unlock()
+	raise := func() {
+		s.intrMu.Lock()
+		if s.intrGen == gen {
+			interrupt.Raise()
+		}
+		s.intrMu.Unlock()
+	}
+	stopRaise := context.AfterFunc(cellCtx, raise)
+	s.goMu.Lock()
+	s.cancelCell = cancel
+	s.goMu.Unlock()
+	defer func() {
+		stopRaise()
+		if cellCtx.Err() != nil {
+			raise()
+		}
+		s.goMu.Lock()
+		s.cancelCell = nil
+		s.goMu.Unlock()
+		// a goroutine that panicked while the cell ran fails it, even when
+		// the cell had finished its last statement
+		var gp *goroutinePanic
+		if errors.As(context.Cause(cellCtx), &gp) {
+			res, err = Result{}, gp.cellError(s, code)
+		}
+	}()
+
+	c := &cellRun{s: s, ctx: cellCtx, code: code}
 	defer func() {
 		if r := recover(); r != nil {
 			err = &CellError{Name: "InternalError", Value: fmt.Sprint(r), Traceback: []string{fmt.Sprintf("internal error: %v", r)}}
@@ -174,6 +248,9 @@ type cellRun struct {
 	// rewriter's temporary names.
 	goDone map[*ast.GoStmt]bool
 	tmp    int
+	// zeroed marks functions whose named results are already cleared
+	// (rewrite.go, zeroResults).
+	zeroed map[*ast.FuncType]bool
 }
 
 func (c *cellRun) run() (Result, error) {
@@ -358,6 +435,7 @@ func (c *cellRun) runDecls(ch chunk) error {
 		return err
 	}
 	c.s.defs.addFile(f, c.code, ch.start)
+	c.updateShowers(f)
 	if definesMain(f) {
 		// yaegi has just run main, and would run it again with every
 		// later declaration: a cell's main runs once, like a program's
@@ -405,6 +483,12 @@ func (c *cellRun) runStmts(ch chunk, last bool) (Result, error) {
 		if err != nil {
 			if name, x, ok := singleDefine(st); ok && genericFailure(err) {
 				if err2 := c.defineThroughAny(name, x); err2 == nil {
+					c.s.defs.addStmts(unit.List)
+					continue
+				}
+			}
+			if names, xs, ok := multiDefine(st); ok && genericFailure(err) {
+				if err2 := c.defineAllThroughAny(names, xs); err2 == nil {
 					c.s.defs.addStmts(unit.List)
 					continue
 				}
@@ -482,6 +566,23 @@ func singleDefine(st ast.Stmt) (*ast.Ident, ast.Expr, bool) {
 	return id, as.Rhs[0], ok
 }
 
+// multiDefine matches "a, b := x, y".
+func multiDefine(st ast.Stmt) ([]*ast.Ident, []ast.Expr, bool) {
+	as, ok := st.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || len(as.Lhs) < 2 || len(as.Lhs) != len(as.Rhs) {
+		return nil, nil, false
+	}
+	names := make([]*ast.Ident, len(as.Lhs))
+	for i, l := range as.Lhs {
+		id, ok := l.(*ast.Ident)
+		if !ok {
+			return nil, nil, false
+		}
+		names[i] = id
+	}
+	return names, as.Rhs, true
+}
+
 // singleVarDecl matches a file holding only "var name = x".
 func singleVarDecl(f *ast.File) (name *ast.Ident, typ, x ast.Expr, ok bool) {
 	if len(f.Decls) != 1 {
@@ -552,6 +653,59 @@ func (c *cellRun) defineThroughAny(name *ast.Ident, x ast.Expr) error {
 		return err
 	}
 	_, err = c.compileRun(f.Decls[1].(*ast.FuncDecl).Body)
+	return err
+}
+
+// defineAllThroughAny is defineThroughAny for "a, b := x, y", which yaegi
+// fails to type at the top level when a value is an element of what a
+// compiled method returns (w.Data()[0]): the values are evaluated, in
+// order, into a []any, and each name is declared with its value's
+// dynamic type and assigned.
+func (c *cellRun) defineAllThroughAny(names []*ast.Ident, xs []ast.Expr) error {
+	pos := xs[0].Pos()
+	list := &ast.CompositeLit{Type: &ast.ArrayType{Lbrack: pos, Elt: ident("any", pos)}, Lbrace: pos, Elts: xs, Rbrace: pos}
+	set := &ast.AssignStmt{Lhs: []ast.Expr{ident(anyVar, pos)}, Tok: token.ASSIGN, TokPos: pos, Rhs: []ast.Expr{list}}
+	if _, err := c.compileRun(&ast.BlockStmt{List: []ast.Stmt{set}}); err != nil {
+		return err
+	}
+	vals, _ := c.s.in.Globals()[anyVar].Interface().([]any)
+	if len(vals) != len(names) {
+		return fmt.Errorf("no values")
+	}
+	var decls, sets strings.Builder
+	var forget []string
+	for i, n := range names {
+		if n.Name == "_" {
+			continue
+		}
+		if vals[i] == nil {
+			return fmt.Errorf("no type")
+		}
+		typ, ok := c.s.typeString(reflect.TypeOf(vals[i]))
+		if !ok {
+			return fmt.Errorf("type %T cannot be written in a cell", vals[i])
+		}
+		fmt.Fprintf(&decls, "var %s %s;", n.Name, typ)
+		fmt.Fprintf(&sets, "%s = %s.([]any)[%d].(%s);", n.Name, anyVar, i, typ)
+		forget = append(forget, n.Name)
+	}
+	src := fmt.Sprintf("package main;%sfunc main(){%s}", decls.String(), sets.String())
+	f, err := parser.ParseFile(c.s.in.FileSet(), fileName, src, 0)
+	if err != nil {
+		return err
+	}
+	var restores []func()
+	for _, name := range forget {
+		restores = append(restores, forgetSym(c.s.in, name, false))
+	}
+	decl := &ast.File{Name: f.Name, Decls: f.Decls[:len(f.Decls)-1]}
+	if _, err := c.compileRun(decl); err != nil {
+		for _, r := range restores {
+			r()
+		}
+		return err
+	}
+	_, err = c.compileRun(f.Decls[len(f.Decls)-1].(*ast.FuncDecl).Body)
 	return err
 }
 
@@ -630,6 +784,9 @@ func (c *cellRun) runFinal(x ast.Expr) (Result, error) {
 	wrapped := &ast.ExprStmt{X: x}
 	c.rewrite(wrapped)
 	x = wrapped.X
+	if n, known := c.s.resultCount(x); known && n > 1 && !writes(x) {
+		return c.runValues(x, n)
+	}
 	if !c.s.hasSingleValue(x) {
 		_, err := c.compileRun(&ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: x}}})
 		return Result{}, err
@@ -650,6 +807,12 @@ func (c *cellRun) runFinal(x ast.Expr) (Result, error) {
 	}
 	if err != nil {
 		var ce *CellError
+		if errors.As(err, &ce) {
+			if m := manyValues.FindStringSubmatch(ce.Value); m != nil && !writes(x) {
+				n, _ := strconv.Atoi(m[1])
+				return c.runValues(x, n)
+			}
+		}
 		if errors.As(err, &ce) && noValue(ce.Value) {
 			_, err = c.compileRun(&ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: x}}})
 			return Result{}, err
@@ -657,6 +820,84 @@ func (c *cellRun) runFinal(x ast.Expr) (Result, error) {
 		return Result{}, err
 	}
 	return c.s.bundle(c)
+}
+
+// manyValues matches yaegi's message for a call of several values
+// assigned to one variable.
+var manyValues = regexp.MustCompile(`returns (\d+) values`)
+
+// writes tells whether x is a call of a printing or writing function
+// (fmt.Println, sb.WriteString, w.Write...), whose byte count and nil
+// error a cell does not show, as a Go program ignores them.
+func writes(x ast.Expr) bool {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	name := sel.Sel.Name
+	return strings.HasPrefix(name, "Print") || strings.HasPrefix(name, "Fprint") || strings.HasPrefix(name, "Write")
+}
+
+// runValues runs a final call that returns n > 1 values. Its result is
+// their text/plain forms joined by ", ", as Go prints several values
+// (12, <nil>); when the last value is a non-nil error, the cell fails with
+// that error instead, which is what a notebook user wants to see.
+func (c *cellRun) runValues(x ast.Expr, n int) (Result, error) {
+	pos := x.Pos()
+	names := make([]ast.Expr, n)
+	for i := range names {
+		names[i] = ident(fmt.Sprintf("%s%d", resultVar, i), pos)
+	}
+	assign := &ast.AssignStmt{Lhs: names, Tok: token.DEFINE, TokPos: pos, Rhs: []ast.Expr{x}}
+	if _, err := c.compileRun(&ast.BlockStmt{Lbrace: pos, List: []ast.Stmt{assign}, Rbrace: pos}); err != nil {
+		return Result{}, err
+	}
+	last := names[n-1].(*ast.Ident).Name
+	if msg, ok, err := c.s.errorValue(c, last); err != nil {
+		return Result{}, err
+	} else if ok {
+		p := c.s.in.FileSet().Position(pos)
+		tb := append([]string{"error: " + msg}, c.quote(p.Line, p.Column)...)
+		return Result{}, &CellError{Name: "error", Value: msg, Traceback: tb}
+	}
+	parts := make([]string, n)
+	for i, name := range names {
+		res, err := c.s.bundleOf(c, name.(*ast.Ident).Name)
+		if err != nil {
+			return Result{}, err
+		}
+		parts[i] = fmt.Sprint(res.Value.Data["text/plain"])
+	}
+	b := display.Bundle{Data: map[string]any{"text/plain": strings.Join(parts, ", ")}, Metadata: map[string]any{}}
+	return Result{HasValue: true, Value: b}, nil
+}
+
+// errorValue tells whether the global name holds a non-nil error and
+// returns its message.
+func (s *Session) errorValue(c *cellRun, name string) (string, bool, error) {
+	raw := s.in.Globals()[name]
+	if !raw.IsValid() || raw.Kind() == reflect.Interface && raw.IsNil() {
+		return "", false, nil
+	}
+	if raw.CanInterface() {
+		if e, ok := raw.Interface().(error); ok {
+			return e.Error(), true, nil
+		}
+	}
+	// an error type defined by a cell
+	if !s.defs.allMethodNames()["Error"] {
+		return "", false, nil
+	}
+	ok, err := s.evalHelper(c, fmt.Sprintf("%sE := %s.Error()", name, name))
+	if err != nil || !ok {
+		return "", false, err
+	}
+	msg, _ := s.in.Globals()[name+"E"].Interface().(string)
+	return msg, true, nil
 }
 
 // richMethods are the methods by which values render themselves, with
@@ -670,11 +911,15 @@ var richMethods = []struct{ name, mime string }{
 	{"String", "text/plain"},
 }
 
-// bundle builds the display bundle of the value held in resultVar. The
+// bundle builds the display bundle of the value held in resultVar.
+func (s *Session) bundle(c *cellRun) (Result, error) { return s.bundleOf(c, resultVar) }
+
+// bundleOf builds the display bundle of the value held in the global
+// variable name. The
 // compiled display.MIME sees the methods of compiled types; the methods
 // of types that cells define are invisible to it, so they are called by
 // interpreted code, when the value's static type has them.
-func (s *Session) bundle(c *cellRun) (Result, error) {
+func (s *Session) bundleOf(c *cellRun, resultVar string) (Result, error) {
 	raw := s.in.Globals()[resultVar]
 	var v any
 	if raw.IsValid() && raw.CanInterface() {
@@ -772,7 +1017,18 @@ func (c *cellRun) compileRun(n ast.Node) (v reflect.Value, err error) {
 	frames := c.s.stderr.end()
 	if err != nil {
 		if c.ctx.Err() != nil {
-			return v, &CellError{Name: "Interrupted", Value: "the cell was interrupted", Traceback: []string{"interrupted"}, cause: c.ctx.Err()}
+			var gp *goroutinePanic
+			if errors.As(context.Cause(c.ctx), &gp) {
+				return v, gp.cellError(c.s, c.code)
+			}
+			return v, interrupted(c.ctx.Err())
+		}
+		var p yaegi.Panic
+		if errors.As(err, &p) {
+			if e, ok := p.Value.(error); ok && errors.Is(e, interrupt.ErrInterrupted) {
+				// a compiled loop saw the interrupt before yaegi did
+				return v, interrupted(e)
+			}
 		}
 		return v, c.panicError(err, frames)
 	}
@@ -823,54 +1079,66 @@ func (c *cellRun) syntaxError(err error) error {
 }
 
 // hasSingleValue reports whether x can be evaluated as one value: calls
-// with a known number of results other than one are run as statements.
+// with a known number of results other than one are not.
 func (s *Session) hasSingleValue(x ast.Expr) bool {
+	n, known := s.resultCount(x)
+	return !known || n == 1
+}
+
+// resultCount returns the number of values of x when it is a call whose
+// number of results is known; other expressions have one value.
+func (s *Session) resultCount(x ast.Expr) (n int, known bool) {
 	call, ok := ast.Unparen(x).(*ast.CallExpr)
 	if !ok {
-		return true
+		return 1, true
 	}
 	switch fn := ast.Unparen(call.Fun).(type) {
 	case *ast.FuncLit:
-		return countFields(fn.Type.Results) == 1
+		return countFields(fn.Type.Results), true
 	case *ast.Ident:
 		if n, ok := s.defs.results(fn.Name); ok {
-			return n == 1
+			return n, true
+		}
+		if v, ok := s.in.Globals()[fn.Name]; ok && v.IsValid() && v.Kind() == reflect.Func {
+			return v.Type().NumOut(), true
 		}
 		switch fn.Name {
-		case "print", "println", "panic", "clear", "close", "delete", "copy":
-			return fn.Name == "copy"
+		case "print", "println", "panic", "clear", "close", "delete":
+			return 0, true
+		case "copy":
+			return 1, true
 		}
 	case *ast.SelectorExpr:
 		pkg, ok := fn.X.(*ast.Ident)
 		if !ok {
-			return true
+			return 0, false
 		}
 		if n, ok := s.methodResults(pkg.Name, fn.Sel.Name); ok {
-			return n == 1
+			return n, true
 		}
 		if def := s.defs.get(pkg.Name); def != nil && def.typ != nil {
 			if m := s.defs.method(receiverName(def.typ), fn.Sel.Name); m != nil {
-				return m.results == 1
+				return m.results, true
 			}
 		}
 		if s.defs.has(pkg.Name) {
-			return true
+			return 0, false
 		}
 		path := s.universe[pkg.Name]
 		if p, ok := s.imports[pkg.Name]; ok {
 			path = p
 		}
 		if path == "" {
-			return true
+			return 0, false
 		}
 		if n, ok := s.sourceArity[path+"."+fn.Sel.Name]; ok {
-			return n == 1
+			return n, true
 		}
 		if v, ok := packageSymbol(path, fn.Sel.Name); ok && v.Kind() == reflect.Func {
-			return v.Type().NumOut() == 1
+			return v.Type().NumOut(), true
 		}
 	}
-	return true
+	return 0, false
 }
 
 // methodResults returns the number of results of the compiled method

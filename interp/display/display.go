@@ -48,9 +48,10 @@ type Sink interface {
 }
 
 var (
-	sinkMu sync.RWMutex
-	sink   Sink
-	nextID atomic.Uint64
+	sinkMu    sync.RWMutex
+	sink      Sink
+	converter func(v any) (Bundle, bool)
+	nextID    atomic.Uint64
 )
 
 // SetSink installs s as the destination of every display call and returns
@@ -61,6 +62,33 @@ func SetSink(s Sink) Sink {
 	prev := sink
 	sink = s
 	return prev
+}
+
+// SetConverter installs f as the first conversion that Show, Handle.Show
+// and Handle.Update apply to a value; when f returns false, or no
+// converter is installed, MIME converts the value. It returns the
+// previous converter. The cell engine installs one so that values of
+// types defined in cells, whose methods compiled code cannot see, show as
+// richly as they do as a cell's final value.
+func SetConverter(f func(v any) (Bundle, bool)) func(v any) (Bundle, bool) {
+	sinkMu.Lock()
+	defer sinkMu.Unlock()
+	prev := converter
+	converter = f
+	return prev
+}
+
+// convert is MIME after the installed converter.
+func convert(v any) Bundle {
+	sinkMu.RLock()
+	f := converter
+	sinkMu.RUnlock()
+	if f != nil {
+		if b, ok := f(v); ok {
+			return normalize(b, v)
+		}
+	}
+	return MIME(v)
 }
 
 func emit(b Bundle, id string, update bool) {
@@ -76,8 +104,9 @@ func emit(b Bundle, id string, update bool) {
 	}
 }
 
-// Show displays v using the richest form it has; see MIME.
-func Show(v any) { emit(MIME(v), "", false) }
+// Show displays v using the richest form it has; see MIME and
+// SetConverter.
+func Show(v any) { emit(convert(v), "", false) }
 
 // HTML displays an HTML fragment.
 func HTML(html string) { Show(HTMLString(html)) }
@@ -144,7 +173,7 @@ func (h *Handle) ID() string { return h.id }
 // Show displays v as a new output tied to this handle.
 func (h *Handle) Show(v any) {
 	h.shown.Store(true)
-	emit(MIME(v), h.id, false)
+	emit(convert(v), h.id, false)
 }
 
 // Update replaces the handle's output with v, showing it first if needed.
@@ -153,7 +182,7 @@ func (h *Handle) Update(v any) {
 		h.Show(v)
 		return
 	}
-	emit(MIME(v), h.id, true)
+	emit(convert(v), h.id, true)
 }
 
 // HTMLString is a string shown as HTML.
