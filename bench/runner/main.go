@@ -136,16 +136,16 @@ func run(c *config) error {
 		return err
 	}
 	env.python = pinfo
-	threadSteps := "20"
-	if c.quick {
-		threadSteps = "2"
+	// A quick run skips choosing PyTorch's thread count and uses one.
+	env.torchThreads = 1
+	if !c.quick {
+		tinfo, err := runJSON(py("threads", "--init", initFile, "--data", c.data, "--steps", "20"), nil)
+		if err != nil {
+			return err
+		}
+		env.torchThreads = int(num(tinfo["threads"]))
+		env.threadRates = tinfo["rates"]
 	}
-	tinfo, err := runJSON(py("threads", "--init", initFile, "--data", c.data, "--steps", threadSteps), nil)
-	if err != nil {
-		return err
-	}
-	env.torchThreads = int(num(tinfo["threads"]))
-	env.threadRates = tinfo["rates"]
 	th := "--threads=" + itoa(env.torchThreads)
 	logf("PyTorch threads: %d (MLP samples/s by thread count: %v)", env.torchThreads, env.threadRates)
 
@@ -214,6 +214,7 @@ func run(c *config) error {
 	lb := &item{id: "lbfgs"}
 	lbArgs := []string{"--n", itoa(sz.logN), "--d", itoa(sz.logD), "--tol", "1e-6"}
 	lb.add("go-exact", nil, w("openblas", append([]string{"lbfgs", "--data", logreg, "--grad", "exact"}, lbArgs...)...)...)
+	lb.add("go-exact-1t", []string{"OPENBLAS_NUM_THREADS=1"}, w("openblas", append([]string{"lbfgs", "--data", logreg, "--grad", "exact"}, lbArgs...)...)...)
 	lb.add("go-autodiff", nil, w("openblas", append([]string{"lbfgs", "--data", logreg, "--grad", "autodiff"}, lbArgs...)...)...)
 	lb.add("scipy", nil, py(append([]string{"scipy", "--file", logreg}, lbArgs...)...)...)
 	lb.add("torch", nil, py(append([]string{"lbfgs", th, "--file", logreg}, lbArgs...)...)...)

@@ -169,7 +169,11 @@ func (r *report) write(w io.Writer) {
 	r.p("| BLAS of the Go builds | purego: %s; default: %s; openblas: %s |", e.blas["purego"], e.blas["default"], e.blas["openblas"])
 	r.p("| Python side | Python %s, PyTorch %s, numpy %s (BLAS: %s) |", str(e.python["python"]), str(e.python["torch"]),
 		str(e.python["numpy"]), str(e.python["numpy_blas"]))
-	r.p("| PyTorch threads | %d, the fastest on the MLP step (samples/s by thread count: %s) |", e.torchThreads, fmtRates(e.threadRates))
+	if e.threadRates != nil {
+		r.p("| PyTorch threads | %d, the fastest on the MLP step (samples/s by thread count: %s) |", e.torchThreads, fmtRates(e.threadRates))
+	} else {
+		r.p("| PyTorch threads | %d (not chosen by measurement in a quick run) |", e.torchThreads)
+	}
 	r.p("| run time | %.0f s |", e.duration.Seconds())
 	r.p("")
 	r.p("Builds: `go build -tags purego` (gonum's pure Go BLAS), `go build` (default: gonum plus optimlib's AVX2/FMA " +
@@ -229,9 +233,9 @@ func (r *report) mlp() {
 		{"go-openblas", "Go program, OpenBLAS (`-tags openblas`)",
 			"OpenBLAS products are " + blasShare + " of CPU time (profile below); the rest is the Go-side work of each step."},
 		{"go-openblas-1t", "Go program, OpenBLAS, `OPENBLAS_NUM_THREADS=1`",
-			"Products of this size are small: one BLAS thread avoids OpenBLAS threads spinning against the Go runtime on 2 cores."},
+			"The same build with OpenBLAS held to one thread: compare with the row above to see what OpenBLAS's second thread buys on products of this size next to the Go runtime."},
 		{"cell", "the same loop in a cell (interp session, in-process, OpenBLAS)",
-			"The same compiled calls as the Go program; the interpreter adds ~10 reflective calls per step, microseconds against a step of milliseconds, so the loop should cost what the compiled one does."},
+			"The same compiled calls as the Go program, made from interpreted code: about ten calls into optimlib per step, each under a microsecond, against a step of milliseconds."},
 		{"kernel", "the same cell through the kernel (jupyter_client, OpenBLAS)",
 			"As the in-process cell; the worker process and ZeroMQ add only the round trip around the cell (see execute time below)."},
 		{"torch", fmt.Sprintf("PyTorch 1.13 (%d thread(s))", r.env.torchThreads),
@@ -277,9 +281,9 @@ func (r *report) cnn() {
 	r.p("|---|---|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
 		{"go-default", "Go program, default build (AVX2 Dgemm)",
-			"Convolutions as im2col (Unfold) plus products: copying patches, and batch normalization's several elementwise passes in Go."},
+			"Batch normalization built from broadcasting elementwise ops (mean, var, sub, div, mul, add and their backward) and freshly allocated large buffers outweigh the im2col products."},
 		{"go-openblas", "Go program, OpenBLAS",
-			"The same Go-side patch copies and normalization passes; the products are small (8 and 16 output channels)."},
+			"The same Go-side normalization passes and allocations; the products are small (8 and 16 output channels), so a faster BLAS barely helps."},
 		{"torch", fmt.Sprintf("PyTorch 1.13 (%d thread(s))", r.env.torchThreads),
 			"ATen's direct convolution and fused batch-norm kernels; per-operator dispatch."},
 	}
@@ -349,10 +353,12 @@ func (r *report) lbfgs() {
 	r.p("| variant | time to tolerance ms | vs scipy | iterations | evaluations | final loss | max abs gradient | what limits it |")
 	r.p("|---|---|---|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
-		{"go-exact", "optim.NewLBFGS, compiled gradient (problems.Logistic)",
-			"Two matrix-vector products with X per evaluation (Dgemv); the two-loop recursion over 10 pairs is cheap."},
-		{"go-autodiff", "optim.NewLBFGS, autodiff gradient (tensor ops)",
-			"The same products plus building and walking the autodiff graph and allocating its temporaries per evaluation."},
+		{"go-exact", "optim.NewLBFGS, compiled gradient (problems.Logistic), OpenBLAS",
+			"Passes over X (Dgemv): three per evaluation, since Func and Grad each compute Xw; OpenBLAS's two-thread Dgemv next to the Go runtime is erratic (see the range and the next row)."},
+		{"go-exact-1t", "the same, `OPENBLAS_NUM_THREADS=1`",
+			"The same three passes over X per evaluation, on one BLAS thread: memory bandwidth of one core."},
+		{"go-autodiff", "optim.NewLBFGS, autodiff gradient (problems.Logistic.Tensor)",
+			"Each evaluation copies X (32 MB) twice to make it a tensor (mat.DenseCopyOf, tensor.FromDense) before the products, and allocates the graph's temporaries."},
 		{"scipy", "scipy fmin_l_bfgs_b (numpy objective)",
 			"The numpy objective's products; the Fortran L-BFGS-B driver adds bound handling and its own line search (dcsrch)."},
 		{"torch", fmt.Sprintf("torch.optim.LBFGS (%d thread(s))", r.env.torchThreads),
