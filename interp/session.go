@@ -915,10 +915,10 @@ var richMethods = []struct{ name, mime string }{
 func (s *Session) bundle(c *cellRun) (Result, error) { return s.bundleOf(c, resultVar) }
 
 // bundleOf builds the display bundle of the value held in the global
-// variable name. The
-// compiled display.MIME sees the methods of compiled types; the methods
-// of types that cells define are invisible to it, so they are called by
-// interpreted code, when the value's static type has them.
+// variable name. The compiled display.MIME sees the methods of compiled
+// types; the methods of types that cells define are invisible to it, so
+// they are called by interpreted code, when the value's static type has
+// them.
 func (s *Session) bundleOf(c *cellRun, resultVar string) (Result, error) {
 	raw := s.in.Globals()[resultVar]
 	var v any

@@ -37,14 +37,9 @@ func (s *Session) convertShown(v any) (display.Bundle, bool) {
 		return display.Bundle{}, false
 	}
 	out := f.Call([]reflect.Value{reflect.ValueOf(&v).Elem()})
+	// display adds text/plain when the bundle lacks it
 	b, ok := out[0].Interface().(display.Bundle)
-	if !ok {
-		return display.Bundle{}, false
-	}
-	if _, has := b.Data["text/plain"]; !has {
-		b.Data["text/plain"] = display.Text(v, len(b.Data) > 0)
-	}
-	return b, true
+	return b, ok
 }
 
 // updateShowers compiles the converters of the types that the declaration
