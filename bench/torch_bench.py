@@ -259,7 +259,8 @@ def task_hvp(a):
         hv = hvp(v)
         lam = (v @ hv).item()
         v = hv / hv.norm()
-    emit({"hvp_ms": hvp_ms, "lmax_seconds": time.perf_counter() - start, "lambda_max": lam, "params": n})
+    emit({"hvp_ms": hvp_ms, "lmax_seconds": time.perf_counter() - start, "lambda_max": lam,
+          "products": a.iters, "params": n})
 
 
 def task_matmul(a):

@@ -1,6 +1,6 @@
 // Command runner drives the benchmark suite and writes BENCHMARKS.md. It is
-// started by bench/run, which builds the Go worker in its three BLAS builds
-// and the descent command first.
+// started by bench/run, which builds the Go worker once per BLAS (pure Go,
+// the AVX2 kernel, OpenBLAS) and the descent command first.
 //
 // Every measurement is a separate process that prints one JSON object. The
 // runner calls them round-robin (every variant of every item once, then
@@ -66,9 +66,9 @@ func main() {
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python with torch, scipy and jupyter_client")
 	flag.StringVar(&c.data, "data", "/usr/share/datasets/fashion-mnist", "Fashion-MNIST `directory`")
 	purego := flag.String("worker-purego", "", "worker built with -tags purego")
-	def := flag.String("worker-default", "", "worker built without tags")
-	openblas := flag.String("worker-openblas", "", "worker built with -tags openblas")
-	flag.StringVar(&c.descent, "descent", "", "descent command built with -tags openblas")
+	def := flag.String("worker-default", "", "worker whose BLAS is the AVX2 kernel (DESCENT_BLAS=go, or built with that default)")
+	openblas := flag.String("worker-openblas", "", "worker whose BLAS is OpenBLAS (DESCENT_BLAS=openblas, or built with that default)")
+	flag.StringVar(&c.descent, "descent", "", "descent command (default build: OpenBLAS when installed)")
 	flag.Parse()
 	if c.quick {
 		c.reps = 1

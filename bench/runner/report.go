@@ -166,7 +166,7 @@ func (r *report) write(w io.Writer) {
 	r.p("| load average (1, 5, 15 min) | %s before, %s after |", e.loadBefore, e.loadAfter)
 	r.p("| Go | %s |", e.goVersion)
 	r.p("| commit | %s |", e.commit)
-	r.p("| BLAS of the Go builds | purego: %s; default: %s; openblas: %s |", e.blas["purego"], e.blas["default"], e.blas["openblas"])
+	r.p("| BLAS of the Go workers | purego: %s; AVX2: %s; OpenBLAS: %s |", e.blas["purego"], e.blas["default"], e.blas["openblas"])
 	r.p("| Python side | Python %s, PyTorch %s, numpy %s (BLAS: %s) |", str(e.python["python"]), str(e.python["torch"]),
 		str(e.python["numpy"]), str(e.python["numpy_blas"]))
 	if e.threadRates != nil {
@@ -176,9 +176,10 @@ func (r *report) write(w io.Writer) {
 	}
 	r.p("| run time | %.0f s |", e.duration.Seconds())
 	r.p("")
-	r.p("Builds: `go build -tags purego` (gonum's pure Go BLAS), `go build` (default: gonum plus optimlib's AVX2/FMA " +
-		"Dgemm kernel in Go assembly) and `go build -tags openblas` (cgo, Debian's libopenblas). " +
-		"Cells run in the OpenBLAS build. All Go and PyTorch figures are float64.")
+	r.p("Go workers: `go build -tags purego` (gonum's pure Go BLAS, no cgo), and the default `go build` with its BLAS " +
+		"fixed as `DESCENT_BLAS` would fix it: `go` (optimlib's AVX2/FMA Dgemm kernel in Go assembly) and `openblas` " +
+		"(Debian's libopenblas, loaded at run time: what the default build uses wherever the library is installed). " +
+		"Cells and the kernel run the default build, on OpenBLAS. All Go and PyTorch figures are float64.")
 	r.p("")
 	r.mlp()
 	r.cnn()
@@ -228,9 +229,9 @@ func (r *report) mlp() {
 	rows := []struct{ name, label, limit string }{
 		{"go-purego", purego,
 			"gonum's pure Go Dgemm, without SIMD register blocking: the two 128×784×256 products per step dominate."},
-		{"go-default", "Go program, default build (AVX2 Dgemm)",
-			"optimlib's AVX2 kernel does the products; what remains is Go-side work (transposes, allocation, elementwise passes)."},
-		{"go-openblas", "Go program, OpenBLAS (`-tags openblas`)",
+		{"go-default", "Go program, AVX2 kernel (`DESCENT_BLAS=go`)",
+			"optimlib's AVX2 kernel does the products at about half OpenBLAS's rate (item 7); the Go-side work is the OpenBLAS row's."},
+		{"go-openblas", "Go program, OpenBLAS (the default build)",
 			"OpenBLAS products are " + blasShare + " of CPU time (profile below); the rest is the Go-side work of each step."},
 		{"go-openblas-1t", "Go program, OpenBLAS, `OPENBLAS_NUM_THREADS=1`",
 			"The same build with OpenBLAS held to one thread: compare with the row above to see what OpenBLAS's second thread buys on products of this size next to the Go runtime."},
@@ -280,10 +281,10 @@ func (r *report) cnn() {
 	r.p("| variant | samples/s | range | loop s | vs PyTorch | mean loss | what limits it |")
 	r.p("|---|---|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
-		{"go-default", "Go program, default build (AVX2 Dgemm)",
-			"Batch normalization built from broadcasting elementwise ops (mean, var, sub, div, mul, add and their backward) and freshly allocated large buffers outweigh the im2col products."},
-		{"go-openblas", "Go program, OpenBLAS",
-			"The same Go-side normalization passes and allocations; the products are small (8 and 16 output channels), so a faster BLAS barely helps."},
+		{"go-default", "Go program, AVX2 kernel (`DESCENT_BLAS=go`)",
+			"Convolution image by image through one reused unfold buffer and small products (8 and 16 output channels, where packing costs as much as the arithmetic); a fused batch norm (three passes forward, two back); ReLU and max-pool passes and fresh allocations come next."},
+		{"go-openblas", "Go program, OpenBLAS (the default build)",
+			"The same Go-side passes; the products are small (8 and 16 output channels, weight gradients of 9×8 and 72×16 over 784 positions), so a faster BLAS barely helps."},
 		{"torch", fmt.Sprintf("PyTorch 1.13 (%d thread(s))", r.env.torchThreads),
 			"ATen's direct convolution and fused batch-norm kernels; per-operator dispatch."},
 	}
@@ -354,11 +355,11 @@ func (r *report) lbfgs() {
 	r.p("|---|---|---|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
 		{"go-exact", "optim.NewLBFGS, compiled gradient (problems.Logistic), OpenBLAS",
-			"Passes over X (Dgemv): three per evaluation, since Func and Grad each compute Xw; OpenBLAS's two-thread Dgemv next to the Go runtime is erratic (see the range and the next row)."},
+			"Passes over X (Dgemv): two per evaluation (Xw and Xᵀr, shared by the value and the gradient through Logistic.FuncGrad), each reading the 32 MB of X from memory."},
 		{"go-exact-1t", "the same, `OPENBLAS_NUM_THREADS=1`",
-			"The same three passes over X per evaluation, on one BLAS thread: memory bandwidth of one core."},
+			"The same two passes over X per evaluation, on one BLAS thread: memory bandwidth of one core."},
 		{"go-autodiff", "optim.NewLBFGS, autodiff gradient (problems.Logistic.Tensor)",
-			"Each evaluation copies X (32 MB) twice to make it a tensor (mat.DenseCopyOf, tensor.FromDense) before the products, and allocates the graph's temporaries."},
+			"The tensor form shares X's storage (no copy); the forward product Xw and the backward product Xᵀg through the autodiff graph, plus the elementwise softplus passes and their temporaries over 4000 margins."},
 		{"scipy", "scipy fmin_l_bfgs_b (numpy objective)",
 			"The numpy objective's products; the Fortran L-BFGS-B driver adds bound handling and its own line search (dcsrch)."},
 		{"torch", fmt.Sprintf("torch.optim.LBFGS (%d thread(s))", r.env.torchThreads),
@@ -394,9 +395,9 @@ func (r *report) hvp() {
 	r.p("| variant | HVP ms | vs PyTorch | λmax s | λmax | what limits it |")
 	r.p("|---|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
-		{"go-default", "curvature.FromModel, default build",
+		{"go-default", "curvature.FromModel, AVX2 kernel",
 			"The gradient graph is built once and kept while the weights stay put; each product is one backward pass of ⟨∇f, v⟩ through it (Pearlmutter), mostly matrix products."},
-		{"go-openblas", "curvature.FromModel, OpenBLAS", "As above, with OpenBLAS products."},
+		{"go-openblas", "curvature.FromModel, OpenBLAS (the default build)", "As above, with OpenBLAS products."},
 		{"torch", "torch.autograd.grad double backward",
 			"The gradient graph is built once (create_graph) and reused (retain_graph): one double-backward pass per product."},
 	}
@@ -455,7 +456,7 @@ func (r *report) matmul() {
 	rows := []struct{ name, label, limit string }{
 		{"go-purego", "gonum, pure Go (`-tags purego`)", "Scalar-ish Go loops without register blocking or FMA: far from peak."},
 		{"go-default", "optimlib default (AVX2 6×8 kernel)", "Go assembly FMA kernel with packing; Go's scheduler splits row blocks over the cores."},
-		{"go-openblas", "OpenBLAS via cgo", "Hand-tuned Zen kernels; the shared, loaded cores and the VM's clock keep it below peak."},
+		{"go-openblas", "OpenBLAS, loaded at run time (cgo)", "Hand-tuned Zen kernels; the shared, loaded cores and the VM's clock keep it below peak."},
 		{"numpy", "numpy (" + str(r.env.python["numpy_blas"]) + ")", "The BLAS numpy is linked against (Debian's alternative)."},
 		{"torch", fmt.Sprintf("torch.mm (%d thread(s))", r.env.torchThreads), "ATen's float64 GEMM with the chosen thread count."},
 	}
@@ -476,18 +477,19 @@ func (r *report) matmul() {
 func (r *report) profile() {
 	r.p("## CPU profile of the MLP step")
 	r.p("")
-	r.p("`worker mlp --cpuprofile` (the compiled loop of item 1, %s epoch(s)) in the default build and in the OpenBLAS build; "+
+	r.p("`worker mlp --cpuprofile` (the compiled loop of item 1, %s epoch(s)) on the AVX2 kernel and on OpenBLAS; "+
 		"samples include OpenBLAS's own threads. A sample counts in every row whose functions are on its stack; the rows after "+
-		"the first exclude samples inside BLAS, so they are the time spent outside matrix products, and each share bounds what its fix can save.",
+		"the first exclude samples inside BLAS, so they are the time spent outside matrix products, and each share bounds what a further fix can save. "+
+		"The shares in parentheses are those of the profile that prompted the changes (OpenBLAS build, before them).",
 		map[bool]string{true: "1", false: "2"}[r.c.quick])
 	r.p("")
 	header, rule := "| where |", "|---|"
 	for _, pr := range r.profs {
-		header += fmt.Sprintf(" %s build |", pr.build)
+		header += fmt.Sprintf(" %s |", workerLabel(pr.build))
 		rule += "---|"
 	}
-	header += " what would cut it |"
-	rule += "---|"
+	header += " what the profile led to | what would cut it further |"
+	rule += "---|---|"
 	r.p("%s", header)
 	r.p("%s", rule)
 	var first profile
@@ -506,21 +508,21 @@ func (r *report) profile() {
 				row += " — |"
 			}
 		}
-		r.p("%s %s |", row, s.fix)
+		r.p("%s %s | %s |", row, s.done, s.next)
 	}
 	row := "| CPU samples in all |"
 	for _, pr := range r.profs {
 		row += " " + pr.total + " |"
 	}
-	row += " |"
+	row += " | |"
 	r.p("%s", row)
 	for _, pr := range r.profs {
 		r.p("")
 		if pr.err != "" {
-			r.p("The profile of the %s build failed: %s", pr.build, oneLine(pr.err))
+			r.p("The profile on %s failed: %s", workerLabel(pr.build), oneLine(pr.err))
 			continue
 		}
-		r.p("Functions outside BLAS with the most own time, %s build:", pr.build)
+		r.p("Functions outside BLAS with the most own time, on %s:", workerLabel(pr.build))
 		r.p("")
 		r.p("| function | own time | share |")
 		r.p("|---|---|---|")
@@ -529,5 +531,16 @@ func (r *report) profile() {
 		}
 	}
 	r.p("")
-	r.p("Reproduce: `go build -tags openblas -o worker ./bench/worker && ./worker mlp --epochs 2 --cpuprofile mlp.prof && go tool pprof -top worker mlp.prof`.")
+	r.p("Reproduce: `go build -o worker ./bench/worker && ./worker mlp --epochs 2 --cpuprofile mlp.prof && go tool pprof -top worker mlp.prof`.")
+}
+
+// workerLabel names the BLAS of a Go worker build for the report.
+func workerLabel(build string) string {
+	switch build {
+	case "default":
+		return "the AVX2 kernel"
+	case "openblas":
+		return "OpenBLAS"
+	}
+	return build
 }

@@ -1,8 +1,8 @@
 // Command worker runs one measurement of the benchmark suite and prints its
 // result as one line of JSON on standard output. bench/run builds it once per
-// BLAS (pure Go, the default AVX2 Dgemm, OpenBLAS) and the runner calls it
-// many times, interleaved with the PyTorch side, so that each figure is a
-// median over separate processes.
+// BLAS (gonum's pure Go, optimlib's AVX2 Dgemm, OpenBLAS loaded at run time)
+// and the runner calls it many times, interleaved with the PyTorch side, so
+// that each figure is a median over separate processes.
 //
 // Usage:
 //

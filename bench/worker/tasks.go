@@ -366,6 +366,7 @@ func hvpTask(fs *flag.FlagSet, args []string) func() (result, error) {
 	batch := fs.Int("batch", 128, "examples in the loss")
 	reps := fs.Int("reps", 20, "Hessian-vector products timed")
 	iters := fs.Int("iters", 20, "power iterations")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the timed products to `file`")
 	_ = fs.Parse(args)
 	return func() (result, error) {
 		ds, err := trainSet(*dir, *batch)
@@ -387,15 +388,23 @@ func hvpTask(fs *flag.FlagSet, args []string) func() (result, error) {
 			v[i] = rng.NormFloat64()
 		}
 		op.Apply(v, hv) // warm-up
+		stop, err := startProfile(*profile)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
 		start := time.Now()
 		for i := 0; i < *reps; i++ {
 			op.Apply(v, hv)
 		}
 		hvpSec := seconds(start) / float64(*reps)
 		start = time.Now()
-		lmax := curvature.LambdaMaxWith(op, curvature.PowerSettings{MaxIter: *iters, Tol: 1e-300, Seed: 1})
+		// A fixed number of power iterations, as the PyTorch side does: the
+		// tolerance is never met, so each iteration is one product.
+		pr := curvature.PowerIteration(op, curvature.PowerSettings{MaxIter: *iters, Tol: 1e-300, Seed: 1})
 		lmaxSec := seconds(start)
-		return result{"hvp_ms": hvpSec * 1e3, "lmax_seconds": lmaxSec, "lambda_max": lmax, "params": op.N}, nil
+		return result{"hvp_ms": hvpSec * 1e3, "lmax_seconds": lmaxSec, "lambda_max": pr.Value,
+			"products": pr.Iterations, "params": op.N}, nil
 	}
 }
 

@@ -4,6 +4,7 @@ package symbols
 
 import (
 	"github.com/descentlab/descent/optimlib/optim"
+	"github.com/descentlab/descent/optimlib/tensor"
 	"go/constant"
 	"go/token"
 	"reflect"
@@ -62,6 +63,7 @@ func init() {
 		"NewScheduleFreeAdamW":           reflect.ValueOf(optim.NewScheduleFreeAdamW),
 		"NewScheduleFreeSGD":             reflect.ValueOf(optim.NewScheduleFreeSGD),
 		"NewSequentialLR":                reflect.ValueOf(optim.NewSequentialLR),
+		"NewSparseAdam":                  reflect.ValueOf(optim.NewSparseAdam),
 		"NewStepLR":                      reflect.ValueOf(optim.NewStepLR),
 		"PolakRibierePlus":               reflect.ValueOf(optim.PolakRibierePlus),
 		"StepInverseL":                   reflect.ValueOf(optim.StepInverseL),
@@ -116,18 +118,21 @@ func init() {
 		"ScheduleFreeSGD":   reflect.ValueOf((*optim.ScheduleFreeSGD)(nil)),
 		"Scheduler":         reflect.ValueOf((*optim.Scheduler)(nil)),
 		"SequentialLR":      reflect.ValueOf((*optim.SequentialLR)(nil)),
+		"SparseAdam":        reflect.ValueOf((*optim.SparseAdam)(nil)),
+		"SparseRule":        reflect.ValueOf((*optim.SparseRule)(nil)),
 		"State":             reflect.ValueOf((*optim.State)(nil)),
 		"StateDict":         reflect.ValueOf((*optim.StateDict)(nil)),
 		"Transform":         reflect.ValueOf((*optim.Transform)(nil)),
 		"WeightDecay":       reflect.ValueOf((*optim.WeightDecay)(nil)),
 
 		// interface wrapper definitions
-		"_Hyper":     reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Hyper)(nil)),
-		"_Momentum":  reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Momentum)(nil)),
-		"_Optimizer": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Optimizer)(nil)),
-		"_Rule":      reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Rule)(nil)),
-		"_Scheduler": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Scheduler)(nil)),
-		"_Transform": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Transform)(nil)),
+		"_Hyper":      reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Hyper)(nil)),
+		"_Momentum":   reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Momentum)(nil)),
+		"_Optimizer":  reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Optimizer)(nil)),
+		"_Rule":       reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Rule)(nil)),
+		"_Scheduler":  reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Scheduler)(nil)),
+		"_SparseRule": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_SparseRule)(nil)),
+		"_Transform":  reflect.ValueOf((*_github_com_descentlab_descent_optimlib_optim_Transform)(nil)),
 	}
 }
 
@@ -223,6 +228,28 @@ func (W _github_com_descentlab_descent_optimlib_optim_Scheduler) LastLR() []floa
 }
 func (W _github_com_descentlab_descent_optimlib_optim_Scheduler) Step() {
 	W.WStep()
+}
+
+// _github_com_descentlab_descent_optimlib_optim_SparseRule is an interface wrapper for SparseRule type
+type _github_com_descentlab_descent_optimlib_optim_SparseRule struct {
+	IValue           interface{}
+	WLearningRate    func() float64
+	WSetLearningRate func(lr float64)
+	WUpdate          func(s *optim.State, w []float64, g []float64)
+	WUpdateSparse    func(s *optim.State, w []float64, g *tensor.Tensor)
+}
+
+func (W _github_com_descentlab_descent_optimlib_optim_SparseRule) LearningRate() float64 {
+	return W.WLearningRate()
+}
+func (W _github_com_descentlab_descent_optimlib_optim_SparseRule) SetLearningRate(lr float64) {
+	W.WSetLearningRate(lr)
+}
+func (W _github_com_descentlab_descent_optimlib_optim_SparseRule) Update(s *optim.State, w []float64, g []float64) {
+	W.WUpdate(s, w, g)
+}
+func (W _github_com_descentlab_descent_optimlib_optim_SparseRule) UpdateSparse(s *optim.State, w []float64, g *tensor.Tensor) {
+	W.WUpdateSparse(s, w, g)
 }
 
 // _github_com_descentlab_descent_optimlib_optim_Transform is an interface wrapper for Transform type

@@ -26,6 +26,7 @@ func init() {
 
 		// type definitions
 		"Differentiable": reflect.ValueOf((*problems.Differentiable)(nil)),
+		"FuncGrader":     reflect.ValueOf((*problems.FuncGrader)(nil)),
 		"Logistic":       reflect.ValueOf((*problems.Logistic)(nil)),
 		"NoisyQuadratic": reflect.ValueOf((*problems.NoisyQuadratic)(nil)),
 		"OneOneOne":      reflect.ValueOf((*problems.OneOneOne)(nil)),
@@ -36,6 +37,7 @@ func init() {
 
 		// interface wrapper definitions
 		"_Differentiable": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_problems_Differentiable)(nil)),
+		"_FuncGrader":     reflect.ValueOf((*_github_com_descentlab_descent_optimlib_problems_FuncGrader)(nil)),
 		"_Problem":        reflect.ValueOf((*_github_com_descentlab_descent_optimlib_problems_Problem)(nil)),
 		"_Stepper":        reflect.ValueOf((*_github_com_descentlab_descent_optimlib_problems_Stepper)(nil)),
 	}
@@ -65,6 +67,16 @@ func (W _github_com_descentlab_descent_optimlib_problems_Differentiable) Hess(he
 }
 func (W _github_com_descentlab_descent_optimlib_problems_Differentiable) Tensor(w *tensor.Tensor) *tensor.Tensor {
 	return W.WTensor(w)
+}
+
+// _github_com_descentlab_descent_optimlib_problems_FuncGrader is an interface wrapper for FuncGrader type
+type _github_com_descentlab_descent_optimlib_problems_FuncGrader struct {
+	IValue    interface{}
+	WFuncGrad func(grad []float64, w []float64) float64
+}
+
+func (W _github_com_descentlab_descent_optimlib_problems_FuncGrader) FuncGrad(grad []float64, w []float64) float64 {
+	return W.WFuncGrad(grad, w)
 }
 
 // _github_com_descentlab_descent_optimlib_problems_Problem is an interface wrapper for Problem type

@@ -36,14 +36,25 @@ func (m *Images) Len() int { return len(m.Targets) }
 // Shapes returns [1 Rows Cols] and [] (a class index).
 func (m *Images) Shapes() (x, y []int) { return []int{1, m.Rows, m.Cols}, []int{} }
 
+// pixelScale[p] is float64(p) / 255, the scaled value of the byte p: a
+// table lookup gives the quotient's exact value without a division per
+// pixel.
+var pixelScale = func() (t [256]float64) {
+	for p := range t {
+		t[p] = float64(p) / 255
+	}
+	return t
+}()
+
 // Fill writes image i scaled to [0, 1] into x and its label into y.
 func (m *Images) Fill(i int, x, y []float64) {
 	if i < 0 || i >= len(m.Targets) {
 		panic(fmt.Errorf("data: Images: index %d out of range for %d images", i, len(m.Targets)))
 	}
 	d := m.Rows * m.Cols
+	x = x[:d]
 	for k, p := range m.Pixels[i*d : (i+1)*d] {
-		x[k] = float64(p) / 255
+		x[k] = pixelScale[p]
 	}
 	y[0] = float64(m.Targets[i])
 }

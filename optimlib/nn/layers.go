@@ -40,24 +40,14 @@ func NewLinear(in, out int, rng *rand.Rand) *Linear {
 
 // Forward returns x Wᵀ + b for x of shape [..., In].
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
-	in, out := l.Weight.Size(1), l.Weight.Size(0)
+	in := l.Weight.Size(1)
 	shape := x.Shape()
 	if len(shape) == 0 || shape[len(shape)-1] != in {
 		panic(shapeErr("Linear", "input shape %v does not end in %d features (weight shape %v)", shape, in, l.Weight.Shape()))
 	}
-	x2 := x
-	if len(shape) != 2 {
-		x2 = tensor.Reshape(x, -1, in)
-	}
-	y := tensor.MatMul(x2, tensor.Transpose(l.Weight))
-	if l.Bias != nil {
-		y = tensor.Add(y, l.Bias)
-	}
-	if len(shape) != 2 {
-		shape[len(shape)-1] = out
-		y = tensor.Reshape(y, shape...)
-	}
-	return y
+	// One fused product: the bias is written into the output before the
+	// product accumulates onto it, and Wᵀ is a flag to the BLAS, not a copy.
+	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
 // Parameters returns Weight and Bias.

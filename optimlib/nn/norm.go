@@ -149,12 +149,13 @@ func channelShape(c, rank int) []int {
 }
 
 // normalizeRows returns (x − mean)/√(var + eps) for each row of the 2-D x,
-// with the biased variance, and the statistics (shape [rows, 1]).
-func normalizeRows(x *tensor.Tensor, eps float64) (y, mean, variance *tensor.Tensor) {
-	mean = tensor.MeanAxis(x, 1, true)
-	variance = tensor.Var(x, 1, false, true)
-	y = tensor.Div(tensor.Sub(x, mean), tensor.Sqrt(tensor.AddScalar(variance, eps)))
-	return y, mean, variance
+// with the biased variance, and the statistics of the rows. The rows are
+// the channels of a batch of one, so that tensor.BatchNorm does the work
+// in fused passes.
+func normalizeRows(x *tensor.Tensor, eps float64) (y *tensor.Tensor, mean, variance []float64) {
+	shape := x.Shape()
+	y3, m, v := tensor.BatchNorm(tensor.Reshape(x, 1, shape[0], shape[1]), nil, nil, eps)
+	return tensor.Reshape(y3, shape...), m.Data(), v.Data()
 }
 
 // affine applies the per-channel scale and shift of shape [C] to x
@@ -167,15 +168,11 @@ func (r *RunningStats) affine(x *tensor.Tensor) *tensor.Tensor {
 	return tensor.Add(tensor.Mul(x, tensor.Reshape(r.Weight, cs...)), tensor.Reshape(r.Bias, cs...))
 }
 
-// evalNormalize normalizes x (N×C×…) with the running statistics.
+// evalNormalize normalizes x (N×C×…) with the running statistics and
+// applies the affine parameters.
 func (r *RunningStats) evalNormalize(x *tensor.Tensor) *tensor.Tensor {
-	cs := channelShape(r.channels, x.Dim())
-	rm := tensor.Reshape(r.RunningMean.Clone(), cs...)
-	den := tensor.Reshape(tensor.Sqrt(tensor.AddScalar(r.RunningVar.Clone(), r.Eps)), cs...)
-	return tensor.Div(tensor.Sub(x, rm), den)
+	return tensor.BatchNormEval(x, r.RunningMean, r.RunningVar, r.Weight, r.Bias, r.Eps)
 }
-
-func copyData(t *tensor.Tensor) []float64 { return append([]float64(nil), t.Data()...) }
 
 // BatchNorm is batch normalization (Ioffe & Szegedy, 2015) over the
 // channel axis 1, as torch.nn.BatchNorm1d (N×C or N×C×L inputs) and
@@ -222,25 +219,19 @@ func (b *BatchNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 		panic(shapeErr(b.op, "input shape %v is not N×%d%s", shape, b.channels, map[string]string{"BatchNorm1d": " or N×C×L", "BatchNorm2d": "×H×W"}[b.op]))
 	}
 	if !b.Training() && b.RunningMean != nil {
-		return b.affine(b.evalNormalize(x))
+		return b.evalNormalize(x)
 	}
 	n, c := shape[0], shape[1]
 	s := x.Numel() / (n * c)
 	if n*s <= 1 {
 		panic(shapeErr(b.op, "expected more than 1 value per channel when training, got input shape %v", shape))
 	}
-	// Rows of xc are the channels: [C, N·S].
-	xc := tensor.Reshape(tensor.Permute(tensor.Reshape(x, n, c, s), 1, 0, 2), c, n*s)
-	mean := tensor.MeanAxis(xc, 1, false)
-	variance := tensor.Var(xc, 1, false, false)
+	y, mean, variance := tensor.BatchNorm(x, b.Weight, b.Bias, b.Eps)
 	if b.Training() && b.RunningMean != nil {
 		b.NumBatchesTracked.Data()[0]++
-		b.update(copyData(mean), copyData(variance), n*s)
+		b.update(mean.Data(), variance.Data(), n*s)
 	}
-	cs := channelShape(c, len(shape))
-	y := tensor.Div(tensor.Sub(x, tensor.Reshape(mean, cs...)),
-		tensor.Reshape(tensor.Sqrt(tensor.AddScalar(variance, b.Eps)), cs...))
-	return b.affine(y)
+	return y
 }
 
 // InstanceNorm is instance normalization (Ulyanov et al., 2016), as
@@ -290,7 +281,7 @@ func (in *InstanceNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 		panic(shapeErr(in.op, "CumulativeAverage is not supported (PyTorch's instance_norm needs a momentum)"))
 	}
 	if !in.Training() && in.RunningMean != nil {
-		return in.affine(in.evalNormalize(x))
+		return in.evalNormalize(x)
 	}
 	n, c := shape[0], shape[1]
 	s := x.Numel() / (n * c)
@@ -300,9 +291,9 @@ func (in *InstanceNorm) Forward(x *tensor.Tensor) *tensor.Tensor {
 	y, mean, variance := normalizeRows(tensor.Reshape(x, n*c, s), in.Eps)
 	if in.Training() && in.RunningMean != nil {
 		m, v := make([]float64, c), make([]float64, c)
-		for i, mi := range mean.Data() {
+		for i, mi := range mean {
 			m[i%c] += mi / float64(n)
-			v[i%c] += variance.Data()[i] / float64(n)
+			v[i%c] += variance[i] / float64(n)
 		}
 		// PyTorch's instance_norm leaves num_batches_tracked at 0.
 		in.update(m, v, s)

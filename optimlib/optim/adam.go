@@ -85,23 +85,23 @@ func adamUpdate(s *State, w, g []float64, lr float64, betas [2]float64, eps, wd,
 	t := float64(s.Step)
 	stepSize, bc2s := lr, 1.0
 	if !steady {
-		stepSize = lr / (1 - math.Pow(b1, t))
-		bc2s = math.Sqrt(1 - math.Pow(b2, t))
+		stepSize = lr / (1 - torchPow(b1, t))
+		bc2s = math.Sqrt(1 - torchPow(b2, t))
 	}
 	for i := range w {
 		if dwd != 0 {
-			w[i] *= 1 - lr*dwd
+			w[i] *= 1 - float64(lr*dwd)
 		}
-		gi := l2Grad(g[i], w[i], wd, maximize)
-		m[i] = m[i]*b1 + (1-b1)*gi
-		v[i] = v[i]*b2 + (1-b2)*gi*gi
+		gi := torchGrad(g[i], w[i], wd, maximize)
+		m[i] = math.FMA(1-b1, gi, float64(m[i]*b1))
+		v[i] = math.FMA(float64((1-b2)*gi), gi, float64(v[i]*b2))
 		d := v[i]
 		if ams {
 			vmax[i] = math.Max(vmax[i], v[i])
 			d = vmax[i]
 		}
 		denom := math.Sqrt(d)/bc2s + eps
-		w[i] += -stepSize * (m[i] / denom)
+		w[i] += float64(-stepSize*m[i]) / denom
 	}
 }
 
@@ -192,12 +192,12 @@ func (r *Adamax) Update(s *State, w, g []float64) {
 	b1, b2 := r.Betas[0], r.Betas[1]
 	m, _ := s.Buf("exp_avg", len(w))
 	u, _ := s.Buf("exp_inf", len(w))
-	clr := r.LR / (1 - math.Pow(b1, float64(s.Step)))
+	clr := r.LR / (1 - torchPow(b1, float64(s.Step)))
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, r.Maximize)
-		m[i] = m[i]*b1 + (1-b1)*gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, r.Maximize)
+		m[i] = math.FMA(1-b1, gi, float64(m[i]*b1))
 		u[i] = math.Max(u[i]*b2, math.Abs(gi)+r.Eps)
-		w[i] += -clr * (m[i] / u[i])
+		w[i] += float64(-clr*m[i]) / u[i]
 	}
 }
 
@@ -250,21 +250,21 @@ func (r *NAdam) Update(s *State, w, g []float64) {
 	m, _ := s.Buf("exp_avg", len(w))
 	v, _ := s.Buf("exp_avg_sq", len(w))
 	t := float64(s.Step)
-	bc2 := 1 - math.Pow(b2, t)
-	mu := b1 * (1 - 0.5*math.Pow(0.96, t*r.MomentumDecay))
-	muNext := b1 * (1 - 0.5*math.Pow(0.96, (t+1)*r.MomentumDecay))
+	bc2 := 1 - torchPow(b2, t)
+	mu := b1 * (1 - float64(0.5*torchPow(0.96, t*r.MomentumDecay)))
+	muNext := b1 * (1 - float64(0.5*torchPow(0.96, (t+1)*r.MomentumDecay)))
 	prod := s.Val("mu_product", 1) * mu
 	s.SetVal("mu_product", prod)
 	prodNext := prod * mu * muNext
 	c1 := -r.LR * (1 - mu) / (1 - prod)
 	c2 := -r.LR * muNext / (1 - prodNext)
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, false)
-		m[i] = m[i]*b1 + (1-b1)*gi
-		v[i] = v[i]*b2 + (1-b2)*gi*gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, false)
+		m[i] = math.FMA(1-b1, gi, float64(m[i]*b1))
+		v[i] = math.FMA(float64((1-b2)*gi), gi, float64(v[i]*b2))
 		d := math.Sqrt(v[i]/bc2) + r.Eps
-		w[i] += c1 * (gi / d)
-		w[i] += c2 * (m[i] / d)
+		w[i] += float64(c1*gi) / d
+		w[i] += float64(c2*m[i]) / d
 	}
 }
 
@@ -314,8 +314,8 @@ func (r *RAdam) Update(s *State, w, g []float64) {
 	m, _ := s.Buf("exp_avg", len(w))
 	v, _ := s.Buf("exp_avg_sq", len(w))
 	t := float64(s.Step)
-	bc1 := 1 - math.Pow(b1, t)
-	b2t := math.Pow(b2, t)
+	bc1 := 1 - torchPow(b1, t)
+	b2t := torchPow(b2, t)
 	bc2 := 1 - b2t
 	rhoInf := 2/(1-b2) - 1
 	rhoT := rhoInf - 2*t*b2t/bc2
@@ -325,15 +325,127 @@ func (r *RAdam) Update(s *State, w, g []float64) {
 	}
 	sbc2 := math.Sqrt(bc2)
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, false)
-		m[i] = m[i]*b1 + (1-b1)*gi
-		v[i] = v[i]*b2 + (1-b2)*gi*gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, false)
+		m[i] = math.FMA(1-b1, gi, float64(m[i]*b1))
+		v[i] = math.FMA(float64((1-b2)*gi), gi, float64(v[i]*b2))
 		mh := m[i] / bc1
 		if rhoT > 5 {
-			adaptive := sbc2 / (math.Sqrt(v[i]) + r.Eps)
-			w[i] += -(mh * r.LR * adaptive * rect)
+			// torch computes float / tensor as the tensor's reciprocal
+			// times the float.
+			adaptive := float64(1/(math.Sqrt(v[i])+r.Eps)) * sbc2
+			w[i] -= float64(float64(float64(mh*r.LR)*adaptive) * rect)
 		} else {
-			w[i] += -(mh * r.LR)
+			w[i] -= float64(mh * r.LR)
 		}
 	}
+}
+
+// The update rules of the torch.optim optimizers repeat torch's operations
+// in torch's order: add_ with alpha and addcmul_ are fused multiply-adds
+// (one rounding), addcdiv_ multiplies by the value before dividing, and
+// Python's x ** y is correctly rounded. Written so, runs agree with
+// PyTorch's to the last bit wherever the gradients do, even along paths
+// where a last-bit change would grow. float64(…) conversions keep the Go
+// compiler from fusing other products into multiply-adds.
+
+// torchGrad returns the gradient as torch's rules first adjust it: negated
+// to maximize, then g + λw with one rounding (grad.add(param, alpha=λ)).
+func torchGrad(g, w, lambda float64, maximize bool) float64 {
+	if maximize {
+		g = -g
+	}
+	if lambda != 0 {
+		g = math.FMA(lambda, w, g)
+	}
+	return g
+}
+
+// torchPow returns xʸ rounded to the nearest float64, for the powers of
+// hyperparameters in bias corrections and decays (Python's x ** y, which
+// C's pow computes correctly rounded in all but rare near-halfway cases;
+// math.Pow may be off by an ulp). It works in double-double arithmetic:
+// binary powering for integer y, e^(y ln x) otherwise. Arguments outside
+// x > 0 and finite y ≠ 0 go to math.Pow.
+func torchPow(x, y float64) float64 {
+	if !(x > 0) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) || y == 0 {
+		return math.Pow(x, y)
+	}
+	if y == math.Trunc(y) && math.Abs(y) < 1<<31 {
+		r, b := dd{1, 0}, dd{x, 0}
+		for n := int64(math.Abs(y)); n > 0; n >>= 1 {
+			if n&1 == 1 {
+				r = r.mul(b)
+			}
+			b = b.mul(b)
+		}
+		if y < 0 {
+			r = dd{1, 0}.div(r)
+		}
+		return r.hi + r.lo
+	}
+	p := ddExp(ddLog(x).mul(dd{y, 0}))
+	return p.hi + p.lo
+}
+
+// dd is an unevaluated sum hi + lo of two float64 with |lo| ≤ ulp(hi)/2,
+// about 106 bits of precision.
+type dd struct{ hi, lo float64 }
+
+func twoSum(a, b float64) dd {
+	s := a + b
+	bb := s - a
+	return dd{s, (a - (s - bb)) + (b - bb)}
+}
+
+func quickTwoSum(a, b float64) dd {
+	s := a + b
+	return dd{s, b - (s - a)}
+}
+
+func (a dd) add(b dd) dd {
+	s := twoSum(a.hi, b.hi)
+	return quickTwoSum(s.hi, s.lo+a.lo+b.lo)
+}
+
+func (a dd) mul(b dd) dd {
+	p := a.hi * b.hi
+	e := math.FMA(a.hi, b.hi, -p)
+	return quickTwoSum(p, e+(float64(a.hi*b.lo)+float64(a.lo*b.hi)))
+}
+
+func (a dd) div(b dd) dd {
+	q1 := a.hi / b.hi
+	r := a.add(b.mul(dd{-q1, 0}))
+	q2 := r.hi / b.hi
+	r = r.add(b.mul(dd{-q2, 0}))
+	q3 := r.hi / b.hi
+	return quickTwoSum(q1, q2).add(dd{q3, 0})
+}
+
+func (a dd) ldexp(k int) dd { return dd{math.Ldexp(a.hi, k), math.Ldexp(a.lo, k)} }
+
+var ddLn2 = dd{0.6931471805599453, 2.3190468138462996e-17}
+
+// ddExp returns eᵃ: a = k ln 2 + r, e^(r/2¹⁰) − 1 from its Taylor series,
+// squared up ten times as (e^s − 1)(e^s + 1), times 2ᵏ.
+func ddExp(a dd) dd {
+	k := math.Round(a.hi / ddLn2.hi)
+	const halvings = 10
+	r := a.add(ddLn2.mul(dd{-k, 0})).ldexp(-halvings)
+	s := dd{}
+	for n := 12; n >= 1; n-- {
+		s = s.add(dd{1, 0}).mul(r).div(dd{float64(n), 0})
+	}
+	for i := 0; i < halvings; i++ {
+		s = s.mul(s.add(dd{2, 0}))
+	}
+	return s.add(dd{1, 0}).ldexp(int(k))
+}
+
+// ddLog returns ln x for x > 0: math.Log's value refined by one Newton
+// step on eʸ = x.
+func ddLog(x float64) dd {
+	y0 := dd{math.Log(x), 0}
+	e := ddExp(y0)
+	return y0.add(dd{x, 0}.add(dd{-e.hi, -e.lo}).div(e))
 }

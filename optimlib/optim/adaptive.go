@@ -74,21 +74,21 @@ func (r *RMSprop) Update(s *State, w, g []float64) {
 		p, _ = s.Buf("momentum_buffer", len(w))
 	}
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, r.Maximize)
-		v[i] = v[i]*a + (1-a)*gi*gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, r.Maximize)
+		v[i] = math.FMA(float64((1-a)*gi), gi, float64(v[i]*a))
 		var avg float64
 		if r.Centered {
-			gavg[i] = gavg[i]*a + (1-a)*gi
-			avg = math.Sqrt(v[i] + -1*gavg[i]*gavg[i])
+			gavg[i] = math.FMA(1-a, gi, float64(gavg[i]*a))
+			avg = math.Sqrt(math.FMA(-gavg[i], gavg[i], v[i]))
 		} else {
 			avg = math.Sqrt(v[i])
 		}
 		avg += r.Eps
 		if r.Momentum > 0 {
-			p[i] = p[i]*r.Momentum + gi/avg
-			w[i] += -r.LR * p[i]
+			p[i] = float64(p[i]*r.Momentum) + gi/avg
+			w[i] = math.FMA(-r.LR, p[i], w[i])
 		} else {
-			w[i] += -r.LR * (gi / avg)
+			w[i] += float64(-r.LR*gi) / avg
 		}
 	}
 }
@@ -138,11 +138,40 @@ func (r *Adagrad) Update(s *State, w, g []float64) {
 			sum[i] = r.InitialAccumulatorValue
 		}
 	}
-	clr := r.LR / (1 + float64(s.Step-1)*r.LRDecay)
+	clr := r.LR / (1 + float64(float64(s.Step-1)*r.LRDecay))
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, r.Maximize)
-		sum[i] += gi * gi
-		w[i] += -clr * (gi / (math.Sqrt(sum[i]) + r.Eps))
+		gi := torchGrad(g[i], w[i], r.WeightDecay, r.Maximize)
+		sum[i] = math.FMA(gi, gi, sum[i])
+		w[i] += float64(-clr*gi) / (math.Sqrt(sum[i]) + r.Eps)
+	}
+}
+
+// UpdateSparse applies Adagrad to a row-sparse gradient g, as
+// torch.optim.Adagrad does: g's repeated rows are summed first, and only
+// the rows g stores change, each by the rule above. Weight decay is refused
+// with PyTorch's error, since it would touch every row.
+func (r *Adagrad) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
+	if r.WeightDecay != 0 {
+		panic(fmt.Errorf("optim: Adagrad: weight_decay option is not compatible with sparse gradients (gradient of shape %v)", g.Shape()))
+	}
+	rows, vals, inner := coalescedRows("Adagrad", w, g)
+	sum, fresh := s.Buf("sum", len(w))
+	if fresh {
+		for i := range sum {
+			sum[i] = r.InitialAccumulatorValue
+		}
+	}
+	clr := r.LR / (1 + float64(s.Step-1)*r.LRDecay)
+	for k, row := range rows {
+		for j := 0; j < inner; j++ {
+			i := row*inner + j
+			gi := vals[k*inner+j]
+			if r.Maximize {
+				gi = -gi
+			}
+			sum[i] += gi * gi
+			w[i] += -clr * (gi / (math.Sqrt(sum[i]) + r.Eps))
+		}
 	}
 }
 
@@ -189,12 +218,12 @@ func (r *Adadelta) Update(s *State, w, g []float64) {
 	v, _ := s.Buf("square_avg", len(w))
 	u, _ := s.Buf("acc_delta", len(w))
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, r.Maximize)
-		v[i] = v[i]*rho + (1-rho)*gi*gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, r.Maximize)
+		v[i] = math.FMA(float64((1-rho)*gi), gi, float64(v[i]*rho))
 		std := math.Sqrt(v[i] + r.Eps)
-		delta := math.Sqrt(u[i]+r.Eps) / std * gi
-		u[i] = u[i]*rho + (1-rho)*delta*delta
-		w[i] += -r.LR * delta
+		delta := float64(math.Sqrt(u[i]+r.Eps)/std) * gi
+		u[i] = math.FMA(float64((1-rho)*delta), delta, float64(u[i]*rho))
+		w[i] = math.FMA(-r.LR, delta, w[i])
 	}
 }
 
@@ -265,7 +294,7 @@ func (r *Rprop) Update(s *State, w, g []float64) {
 		if f == em {
 			gi = 0
 		}
-		w[i] += -1 * (sign(gi) * eta[i])
+		w[i] = math.FMA(-sign(gi), eta[i], w[i])
 		prev[i] = gi
 	}
 }
@@ -326,17 +355,17 @@ func (r *ASGD) Update(s *State, w, g []float64) {
 	eta := s.Val("eta", r.LR)
 	mu := s.Val("mu", 1)
 	for i := range w {
-		gi := l2Grad(g[i], w[i], r.WeightDecay, r.Maximize)
-		w[i] *= 1 - r.Lambd*eta
-		w[i] += -eta * gi
+		gi := torchGrad(g[i], w[i], r.WeightDecay, r.Maximize)
+		w[i] *= 1 - float64(r.Lambd*eta)
+		w[i] = math.FMA(-eta, gi, w[i])
 		if mu != 1 {
-			ax[i] += (w[i] - ax[i]) * mu
+			ax[i] += float64((w[i] - ax[i]) * mu)
 		} else {
 			ax[i] = w[i]
 		}
 	}
 	t := float64(s.Step)
-	s.SetVal("eta", r.LR/math.Pow(1+r.Lambd*r.LR*t, r.Alpha))
+	s.SetVal("eta", r.LR/torchPow(1+float64(r.Lambd*r.LR*t), r.Alpha))
 	s.SetVal("mu", 1/math.Max(1, t-r.T0))
 }
 

@@ -16,16 +16,26 @@ import (
 //	g ← g · min(1, maxNorm/(‖g‖ + 10⁻⁶)).
 //
 // It returns ‖g‖ before clipping. Parameters without a gradient are
-// skipped. Pascanu, Mikolov & Bengio, "On the difficulty of training
+// skipped. A row-sparse gradient counts with its repeated rows summed, and
+// is scaled in place, staying sparse, as in PyTorch. Pascanu, Mikolov & Bengio, "On the difficulty of training
 // recurrent neural networks" (ICML 2013).
 func ClipGradNorm(params []*tensor.Tensor, maxNorm, normType float64) float64 {
 	if normType <= 0 {
 		panic(fmt.Errorf("optim: ClipGradNorm: norm type %g must be positive", normType))
 	}
-	var grads [][]float64
+	// grads are the stored values to scale; norms the values whose norm
+	// counts (those of the coalesced gradient, for a row-sparse one).
+	var grads, norms [][]float64
 	for _, p := range params {
-		if g := p.Grad(); g != nil {
+		g := p.Grad()
+		switch {
+		case g == nil:
+		case g.IsSparse():
+			grads = append(grads, g.SparseValues().Data())
+			norms = append(norms, tensor.Coalesce(g).SparseValues().Data())
+		default:
 			grads = append(grads, g.Data())
+			norms = append(norms, g.Data())
 		}
 	}
 	if len(grads) == 0 {
@@ -33,12 +43,12 @@ func ClipGradNorm(params []*tensor.Tensor, maxNorm, normType float64) float64 {
 	}
 	total := 0.0
 	if math.IsInf(normType, 1) {
-		for _, g := range grads {
+		for _, g := range norms {
 			total = math.Max(total, maxAbs(g))
 		}
 	} else {
 		// The norm of the per-parameter norms, as PyTorch computes it.
-		for _, g := range grads {
+		for _, g := range norms {
 			s := 0.0
 			for _, v := range g {
 				s += math.Pow(math.Abs(v), normType)
@@ -57,11 +67,14 @@ func ClipGradNorm(params []*tensor.Tensor, maxNorm, normType float64) float64 {
 }
 
 // ClipGradValue clamps every gradient coordinate to [−clip, clip], as
-// torch.nn.utils.clip_grad_value_.
+// torch.nn.utils.clip_grad_value_. Like PyTorch's, it refuses row-sparse
+// gradients (clamping the stored values of repeated rows would not clamp
+// their sum); densify them first with tensor.Densify.
 func ClipGradValue(params []*tensor.Tensor, clip float64) {
 	if clip < 0 {
 		panic(fmt.Errorf("optim: ClipGradValue: clip value %g must be non-negative", clip))
 	}
+	refuseSparse("ClipGradValue", params)
 	for _, p := range params {
 		if g := p.Grad(); g != nil {
 			d := g.Data()
@@ -79,6 +92,7 @@ func AddGradNoise(params []*tensor.Tensor, sigma float64, rng *rand.Rand) {
 	if sigma < 0 || rng == nil {
 		panic(fmt.Errorf("optim: AddGradNoise: need σ ≥ 0 and a random source, got σ %g", sigma))
 	}
+	refuseSparse("AddGradNoise", params)
 	for _, p := range params {
 		if g := p.Grad(); g != nil {
 			d := g.Data()
@@ -118,4 +132,14 @@ func (n *GradNoise) Sigma() float64 { return math.Sqrt(n.Eta / math.Pow(1+float6
 func (n *GradNoise) Apply(params []*tensor.Tensor) {
 	AddGradNoise(params, n.Sigma(), n.Rng)
 	n.t++
+}
+
+// refuseSparse panics when a parameter's gradient is row-sparse: op
+// changes every coordinate of a gradient.
+func refuseSparse(op string, params []*tensor.Tensor) {
+	for _, p := range params {
+		if g := p.Grad(); g != nil && g.IsSparse() {
+			panic(fmt.Errorf("optim: %s: the gradient of the parameter of shape %v is row-sparse; %s needs dense gradients (tensor.Densify)", op, p.Shape(), op))
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/descentlab/descent/optimlib/problems"
 	"github.com/descentlab/descent/optimlib/tensor"
-	"gonum.org/v1/gonum/mat"
 )
 
 // Tests in this file compare with testdata/*.json, written by
@@ -28,6 +27,11 @@ type optRun struct {
 	Losses     []float64      `json:"losses"`
 	Trajectory [][]float64    `json:"trajectory"`
 	FuncEvals  []int          `json:"func_evals"`
+	// SensitiveFrom is the first step at which torch's own run moves by
+	// more than 1e-11 when one start value changes by a relative 2e-16
+	// (nil if none): from there on, only arithmetic that repeats torch's
+	// bit for bit can follow it.
+	SensitiveFrom *int `json:"sensitive_from"`
 }
 
 type optFixtures struct {
@@ -61,15 +65,18 @@ func relClose(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b))
 }
 
-// worst tracks the largest relative difference seen, for the test log.
-type worst struct{ rel, abs float64 }
+// worst tracks the largest difference seen, for the test log: absolute,
+// and scaled as the tolerance is, by max(1, |torch's value|).
+type worst struct{ scaled, abs float64 }
 
 func (w *worst) add(a, b float64) {
 	d := math.Abs(a - b)
 	w.abs = math.Max(w.abs, d)
-	if b != 0 {
-		w.rel = math.Max(w.rel, d/math.Abs(b))
-	}
+	w.scaled = math.Max(w.scaled, d/math.Max(1, math.Abs(b)))
+}
+
+func (w *worst) merge(o worst) {
+	w.scaled, w.abs = math.Max(w.scaled, o.scaled), math.Max(w.abs, o.abs)
 }
 
 // buildOptimizer maps a fixture's torch options onto this package.
@@ -118,43 +125,74 @@ func buildOptimizer(t *testing.T, r optRun, params []*tensor.Tensor) Optimizer {
 		return NewRprop(params, Rprop{LR: lr, Etas: pair("etas"), StepSizes: pair("step_sizes"), Maximize: b("maximize")})
 	case "LBFGS":
 		ls, _ := o["line_search_fn"].(string)
-		return NewLBFGS(params, LBFGSConfig{LR: lr, MaxIter: int(f("max_iter")), HistorySize: int(f("history_size")), StrongWolfe: ls == "strong_wolfe"})
+		return NewLBFGS(params, LBFGSConfig{LR: lr, MaxIter: int(f("max_iter")), MaxEval: int(f("max_eval")), HistorySize: int(f("history_size")),
+			ToleranceGrad: f("tolerance_grad"), ToleranceChange: f("tolerance_change"), StrongWolfe: ls == "strong_wolfe"})
 	}
 	t.Fatalf("no optimizer %q", r.Optimizer)
 	return nil
 }
 
-// signedProblem supplies the gradient of sign·f.
-type signedProblem struct {
-	problems.Problem
-	sign float64
-}
-
-func (s signedProblem) Func(w []float64) float64 { return s.sign * s.Problem.Func(w) }
-func (s signedProblem) Grad(g, w []float64) {
-	s.Problem.Grad(g, w)
-	for i := range g {
-		g[i] *= s.sign
+// torchQuadratic is the fixture's quadratic with its gradient Aw − b and
+// loss ½ wᵀAw − bᵀw computed as gen_fixtures.py does, in plain float64
+// arithmetic summing in index order (float64 conversions forbid fused
+// multiply-adds), times sign.
+func torchQuadratic(a [][]float64, b []float64, w *tensor.Tensor, sign float64) func() float64 {
+	return func() float64 {
+		x := w.Data()
+		ax := make([]float64, len(x))
+		for i, row := range a {
+			s := 0.0
+			for j, v := range row {
+				s += float64(v * x[j])
+			}
+			ax[i] = s
+		}
+		loss := 0.0
+		g := make([]float64, len(x))
+		for i, xi := range x {
+			loss += float64(float64(0.5*xi)*ax[i]) - float64(b[i]*xi)
+			g[i] = sign * (ax[i] - b[i])
+		}
+		w.SetGrad(tensor.New(g))
+		return sign * loss
 	}
 }
+
+// torchRosenbrock is Rosenbrock's function of two variables and its
+// gradient, times sign, in gen_fixtures.py's order of operations.
+func torchRosenbrock(w *tensor.Tensor, sign float64) func() float64 {
+	return func() float64 {
+		x, y := w.Data()[0], w.Data()[1]
+		a, b := 1-x, y-float64(x*x)
+		loss := float64(a*a) + float64(100*float64(b*b))
+		gx := float64(-2*a) - float64(float64(400*x)*b)
+		gy := 200 * b
+		w.SetGrad(tensor.New([]float64{sign * gx, sign * gy}))
+		return sign * loss
+	}
+}
+
+// torchOptimizers lists torch.optim's optimizers with a dense update, each
+// of which must have a full-length run with default options on every
+// problem.
+var torchOptimizers = []string{"SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "RMSprop", "Rprop", "LBFGS"}
+
+const fixtureSteps = 100
 
 func TestTorchOptimizerTrajectories(t *testing.T) {
 	var fx optFixtures
 	readJSON(t, "optimizers.json", &fx)
 	q := fx.Problems.Quadratic
-	a := mat.NewSymDense(len(q.B), nil)
-	for i := range q.A {
-		for j := i; j < len(q.A); j++ {
-			a.SetSym(i, j, q.A[i][j])
-		}
-	}
-	quad := problems.NewQuadratic(a, q.B)
-	seen := map[string]bool{}
-	var w worst
-	steps := 0
+	full := map[string]bool{}
+	var all, sensitive worst
+	steps, sensitiveSteps := 0, 0
+	var short []string
+	exact, runs := map[string]int{}, map[string]int{}
 	for _, r := range fx.Runs {
 		t.Run(fmt.Sprintf("%s/%s/%s", r.Problem, r.Optimizer, r.Tag), func(t *testing.T) {
-			seen[r.Optimizer] = true
+			if r.Steps < fixtureSteps && (r.SensitiveFrom == nil || *r.SensitiveFrom != r.Steps) {
+				t.Errorf("run has %d steps, yet torch is not sensitive from step %d", r.Steps, r.Steps)
+			}
 			sign := 1.0
 			if m, _ := r.Options["maximize"].(bool); m {
 				sign = -1
@@ -162,27 +200,52 @@ func TestTorchOptimizerTrajectories(t *testing.T) {
 			var params []*tensor.Tensor
 			var closure func() float64
 			switch r.Problem {
-			case "quadratic", "rosenbrock":
-				var p problems.Problem = quad
-				w0 := q.W0
-				if r.Problem == "rosenbrock" {
-					p, w0 = problems.Rosenbrock{N: 2}, fx.Problems.Rosenbrock.W0
-				}
-				w := tensor.New(append([]float64(nil), w0...))
-				params = []*tensor.Tensor{w}
-				closure = problems.Closure(signedProblem{p, sign}, w)
+			case "quadratic":
+				w := tensor.New(append([]float64(nil), q.W0...))
+				params, closure = []*tensor.Tensor{w}, torchQuadratic(q.A, q.B, w, sign)
+			case "rosenbrock":
+				w := tensor.New(append([]float64(nil), fx.Problems.Rosenbrock.W0...))
+				params, closure = []*tensor.Tensor{w}, torchRosenbrock(w, sign)
 			case "mlp":
 				m := newMLP(&fx.Problems.MLP)
 				params = m.params
 				closure = func() float64 { return sign * m.lossAndGrad(sign) }
+			default:
+				t.Fatalf("unknown problem %q", r.Problem)
 			}
-			steps += followTrajectory(t, r, params, closure, &w)
+			var rw worst
+			n := followTrajectory(t, r, params, closure, &rw)
+			all.merge(rw)
+			runs[r.Problem]++
+			if rw.abs == 0 {
+				exact[r.Problem]++
+			}
+			steps += n
+			if r.SensitiveFrom != nil && n > *r.SensitiveFrom {
+				sensitiveSteps += n - *r.SensitiveFrom
+				sensitive.merge(rw)
+				t.Logf("torch sensitive to a 2e-16 change of the start from step %d; largest difference over %d steps %.2g", *r.SensitiveFrom, n, rw.abs)
+			}
+			if n < fixtureSteps {
+				short = append(short, fmt.Sprintf("%s/%s/%s: %d", r.Problem, r.Optimizer, r.Tag, n))
+			} else if len(r.Options) == 0 {
+				full[r.Problem+"/"+r.Optimizer] = true
+			}
 		})
 	}
-	t.Logf("%d runs, %d steps compared; largest difference from torch: %.2g relative, %.2g absolute", len(fx.Runs), steps, w.rel, w.abs)
-	for _, name := range []string{"SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "ASGD", "RMSprop", "Rprop", "LBFGS"} {
-		if !seen[name] {
-			t.Errorf("no fixture for %s", name)
+	t.Logf("%d runs, %d steps compared; largest difference from torch %.2g (relative, absolute below 1), %.2g absolute",
+		len(fx.Runs), steps, all.scaled, all.abs)
+	t.Logf("%d of those steps where torch is sensitive to a 2e-16 change of the start; largest difference there %.2g", sensitiveSteps, sensitive.abs)
+	t.Logf("runs equal to torch's bit for bit: quadratic %d of %d, rosenbrock %d of %d, mlp %d of %d",
+		exact["quadratic"], runs["quadratic"], exact["rosenbrock"], runs["rosenbrock"], exact["mlp"], runs["mlp"])
+	if len(short) > 0 {
+		t.Logf("runs shorter than %d steps: %v", fixtureSteps, short)
+	}
+	for _, p := range []string{"quadratic", "rosenbrock", "mlp"} {
+		for _, name := range torchOptimizers {
+			if !full[p+"/"+name] {
+				t.Errorf("no %d-step run of %s with default options on %s", fixtureSteps, name, p)
+			}
 		}
 	}
 }
@@ -249,4 +312,54 @@ func TestLBFGSMatchesScipy(t *testing.T) {
 		}
 	}
 	t.Logf("L-BFGS on Rosenbrock from %v: %d evaluations, %d iterations (torch.optim.LBFGS: %d); scipy fmin_l_bfgs_b: %d evaluations", fx.X0, opt.FuncEvals(), opt.Iterations(), fx.TorchFE, fx.Funcalls)
+}
+
+// TestTorchKernels checks the arithmetic the optimizers share with torch
+// against testdata/kernels.json: dot products and sums must equal torch's
+// bit for bit, powers must be the exactly rounded values.
+func TestTorchKernels(t *testing.T) {
+	var fx struct {
+		Vectors []struct {
+			X      []float64 `json:"x"`
+			Y      []float64 `json:"y"`
+			Dot    float64   `json:"dot"`
+			Sum    float64   `json:"sum"`
+			AbsSum float64   `json:"abs_sum"`
+		} `json:"vectors"`
+		Powers [][4]float64 `json:"powers"`
+	}
+	readJSON(t, "kernels.json", &fx)
+	for _, v := range fx.Vectors {
+		abs := make([]float64, len(v.X))
+		for i, x := range v.X {
+			abs[i] = math.Abs(x)
+		}
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"dot", blasDot(v.X, v.Y), v.Dot},
+			{"sum", torchSum(v.X), v.Sum},
+			{"abs sum", torchSum(abs), v.AbsSum},
+		} {
+			if c.got != c.want {
+				t.Errorf("n = %d: %s %.17g, torch %.17g", len(v.X), c.name, c.got, c.want)
+			}
+		}
+	}
+	pythonOff, goOff := 0, 0
+	for _, p := range fx.Powers {
+		x, y, exact, python := p[0], p[1], p[2], p[3]
+		if got := torchPow(x, y); got != exact {
+			t.Errorf("torchPow(%v, %v) = %.17g, exactly rounded %.17g", x, y, got, exact)
+		}
+		if python != exact {
+			pythonOff++
+		}
+		if math.Pow(x, y) != exact {
+			goOff++
+		}
+	}
+	t.Logf("%d vectors; %d powers: Python's x ** y differs from the exactly rounded value in %d, math.Pow in %d",
+		len(fx.Vectors), len(fx.Powers), pythonOff, goOff)
 }

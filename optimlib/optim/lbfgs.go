@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/descentlab/descent/optimlib/interrupt"
 	"github.com/descentlab/descent/optimlib/tensor"
@@ -46,7 +47,11 @@ func (c *LBFGSConfig) SetLearningRate(lr float64) { c.LR = lr }
 // with t = γ (t = min(1, 1/‖g‖₁)·γ at the first iteration), or t from a
 // line search satisfying the strong Wolfe conditions (c1 = 1e-4, c2 = 0.9,
 // cubic interpolation, at most 25 evaluations). One Step runs up to
-// MaxIter iterations and MaxEval closure calls, as PyTorch's does. Liu &
+// MaxIter iterations and MaxEval closure calls, as PyTorch's does. Its
+// arithmetic repeats torch's operation by operation (dot products in
+// OpenBLAS's order, fused multiply-adds where torch's add_ has them), so
+// where the closure's does too, a run equals PyTorch's bit for bit, even on
+// paths where a last-bit change would grow. Liu &
 // Nocedal, "On the limited memory BFGS method for large scale
 // optimization" (Math. Programming 1989); Nocedal & Wright, "Numerical
 // Optimization", algorithms 7.4 and 3.5.
@@ -118,11 +123,17 @@ func (o *LBFGS) numel() int {
 	return n
 }
 
+// gatherFlatGrad writes the parameters' gradients one after another into
+// dst (zeros for a parameter without one). A row-sparse gradient is
+// densified, as torch's L-BFGS does with to_dense().
 func gatherFlatGrad(params []*tensor.Tensor, dst []float64) {
 	off := 0
 	for _, p := range params {
 		n := p.Numel()
 		if g := p.Grad(); g != nil {
+			if g.IsSparse() {
+				g = tensor.Densify(g)
+			}
 			copy(dst[off:off+n], g.Data())
 		} else {
 			clear(dst[off : off+n])
@@ -209,7 +220,7 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 				y[i] = flatGrad[i] - st.prevFlatGrad[i]
 				s[i] = d[i] * t
 			}
-			ys := dot(y, s)
+			ys := blasDot(y, s)
 			if ys > 1e-10 {
 				if len(st.oldDirs) == cfg.HistorySize {
 					st.oldDirs, st.oldStps, st.ro = st.oldDirs[1:], st.oldStps[1:], st.ro[1:]
@@ -217,7 +228,7 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 				st.oldDirs = append(st.oldDirs, y)
 				st.oldStps = append(st.oldStps, s)
 				st.ro = append(st.ro, 1/ys)
-				st.hDiag = ys / dot(y, y)
+				st.hDiag = ys / blasDot(y, y)
 			}
 			k := len(st.oldDirs)
 			al := make([]float64, k)
@@ -226,16 +237,16 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 				q[i] = -v
 			}
 			for i := k - 1; i >= 0; i-- {
-				al[i] = dot(st.oldStps[i], q) * st.ro[i]
-				axpy(-al[i], st.oldDirs[i], q)
+				al[i] = blasDot(st.oldStps[i], q) * st.ro[i]
+				fmaAxpy(-al[i], st.oldDirs[i], q)
 			}
 			d = q
 			for i := range d {
 				d[i] *= st.hDiag
 			}
 			for i := 0; i < k; i++ {
-				be := dot(st.oldDirs[i], d) * st.ro[i]
-				axpy(al[i]-be, st.oldStps[i], d)
+				be := blasDot(st.oldDirs[i], d) * st.ro[i]
+				fmaAxpy(al[i]-be, st.oldStps[i], d)
 			}
 		}
 		if st.prevFlatGrad == nil {
@@ -245,15 +256,15 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 		prevLoss := loss
 		st.prevLoss = prevLoss
 		if st.nIter == 1 {
-			sum := 0.0
-			for _, v := range flatGrad {
-				sum += math.Abs(v)
+			abs := make([]float64, n)
+			for i, v := range flatGrad {
+				abs[i] = math.Abs(v)
 			}
-			t = math.Min(1, 1/sum) * cfg.LR
+			t = math.Min(1, 1/torchSum(abs)) * cfg.LR
 		} else {
 			t = cfg.LR
 		}
-		gtd := dot(flatGrad, d)
+		gtd := blasDot(flatGrad, d)
 		if gtd > -cfg.ToleranceChange {
 			break
 		}
@@ -263,7 +274,7 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 			x0 := make([]float64, n)
 			getFlat(params, x0)
 			obj := func(step float64) (float64, []float64) {
-				addFlat(params, step, d)
+				fmaAddFlat(params, step, d)
 				f := closure()
 				g := make([]float64, n)
 				gatherFlatGrad(params, g)
@@ -271,10 +282,10 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 				return f, g
 			}
 			loss, flatGrad, t, lsEvals = strongWolfe(obj, t, d, loss, flatGrad, gtd, 1e-4, 0.9, cfg.ToleranceChange, 25)
-			addFlat(params, t, d)
+			fmaAddFlat(params, t, d)
 			optCond = maxAbs(flatGrad) <= cfg.ToleranceGrad
 		} else {
-			addFlat(params, t, d)
+			fmaAddFlat(params, t, d)
 			if nIter != cfg.MaxIter {
 				loss = closure()
 				gatherFlatGrad(params, flatGrad)
@@ -296,6 +307,144 @@ func (o *LBFGS) Step(closure func() float64) float64 {
 	}
 	st.d, st.t = d, t
 	return origLoss
+}
+
+// The L-BFGS arithmetic below repeats torch's operation by operation, so
+// that a run follows PyTorch's to the last bit wherever the closure does:
+// torch.dot on float64 is BLAS ddot (blasDot), Tensor.sum is ATen's
+// vectorized cascade (torchSum), and add_ with alpha is a fused multiply-add
+// (fmaAxpy, fmaAddFlat). L-BFGS iterations near a solution divide
+// differences of nearly equal gradients, so a different rounding in the
+// last bit can grow to a visibly different path.
+
+// blasDot returns xᵀy summed in the order of OpenBLAS's ddot for x86-64
+// with AVX2 (the kernel PyTorch calls for torch.dot): blocks of 16 go
+// through four 4-wide fused multiply-add accumulators, which are then
+// folded pairwise, and the remaining elements are added one by one.
+func blasDot(x, y []float64) float64 {
+	n := len(x)
+	n1 := n &^ 15
+	dot := 0.0
+	if n1 > 0 {
+		var acc [4][4]float64
+		for b := 0; b < n1; b += 16 {
+			for r := 0; r < 4; r++ {
+				for l := 0; l < 4; l++ {
+					i := b + 4*r + l
+					acc[r][l] = math.FMA(x[i], y[i], acc[r][l])
+				}
+			}
+		}
+		var h [4][2]float64
+		for r := range acc {
+			h[r] = [2]float64{acc[r][0] + acc[r][2], acc[r][1] + acc[r][3]}
+		}
+		lo := (h[0][0] + h[1][0]) + (h[2][0] + h[3][0])
+		hi := (h[0][1] + h[1][1]) + (h[2][1] + h[3][1])
+		dot = lo + hi
+	}
+	for i := n1; i < n; i++ {
+		dot += float64(y[i] * x[i])
+	}
+	return dot
+}
+
+// torchSum returns Σ x in the order of ATen's single-threaded sum of a
+// contiguous float64 tensor on a CPU with 4-wide vectors: the whole
+// vectors are summed by torchVecRowSum, the leftover elements first into a
+// scalar, which then takes the vector's four lanes in order.
+func torchSum(x []float64) float64 {
+	nv := len(x) / 4
+	vec := torchVecRowSum(x, nv)
+	s := 0.0
+	for _, v := range x[4*nv:] {
+		s += v
+	}
+	for _, v := range vec {
+		s += v
+	}
+	return s
+}
+
+type vec4 [4]float64
+
+func (a vec4) add(b vec4) vec4 { return vec4{a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]} }
+
+// torchVecRowSum sums the first nv 4-vectors of x as ATen's row_sum does:
+// four interleaved partial sums (vectors 4i+k) accumulated in a cascade of
+// four levels, the leftover vectors into the first, then the four folded.
+func torchVecRowSum(x []float64, nv int) vec4 {
+	vecAt := func(v int) vec4 { return vec4{x[4*v], x[4*v+1], x[4*v+2], x[4*v+3]} }
+	size := nv / 4
+	const levels = 4
+	power := 4
+	if c := ceilLog2(size) / levels; c > power {
+		power = c
+	}
+	step := 1 << power
+	mask := step - 1
+	var acc [levels][4]vec4
+	i := 0
+	for i+step <= size {
+		for j := 0; j < step; j, i = j+1, i+1 {
+			for k := 0; k < 4; k++ {
+				acc[0][k] = acc[0][k].add(vecAt(4*i + k))
+			}
+		}
+		for j := 1; j < levels; j++ {
+			for k := 0; k < 4; k++ {
+				acc[j][k] = acc[j][k].add(acc[j-1][k])
+				acc[j-1][k] = vec4{}
+			}
+			if i&(mask<<(j*power)) != 0 {
+				break
+			}
+		}
+	}
+	for ; i < size; i++ {
+		for k := 0; k < 4; k++ {
+			acc[0][k] = acc[0][k].add(vecAt(4*i + k))
+		}
+	}
+	for j := 1; j < levels; j++ {
+		for k := 0; k < 4; k++ {
+			acc[0][k] = acc[0][k].add(acc[j][k])
+		}
+	}
+	ps := acc[0]
+	for v := size * 4; v < nv; v++ {
+		ps[0] = ps[0].add(vecAt(v))
+	}
+	for k := 1; k < 4; k++ {
+		ps[0] = ps[0].add(ps[k])
+	}
+	return ps[0]
+}
+
+// ceilLog2 returns ⌈log₂ x⌉ for x ≥ 1 (0 for x ≤ 1).
+func ceilLog2(x int) int {
+	if x <= 1 {
+		return 0
+	}
+	return bits.Len(uint(x - 1))
+}
+
+// fmaAxpy sets y ← y + a·x with one rounding per element, as torch's
+// y.add_(x, alpha=a) does.
+func fmaAxpy(a float64, x, y []float64) {
+	for i, v := range x {
+		y[i] = math.FMA(a, v, y[i])
+	}
+}
+
+// fmaAddFlat adds t·d to the parameters, d flat, as fmaAxpy.
+func fmaAddFlat(params []*tensor.Tensor, t float64, d []float64) {
+	off := 0
+	for _, p := range params {
+		w := p.Data()
+		fmaAxpy(t, d[off:off+len(w)], w)
+		off += len(w)
+	}
 }
 
 func axpy(a float64, x, y []float64) {
@@ -341,7 +490,7 @@ func strongWolfe(obj func(t float64) (float64, []float64), t float64, d []float6
 	dNorm := maxAbs(d)
 	fNew, gNew := obj(t)
 	evals := 1
-	gtdNew := dot(gNew, d)
+	gtdNew := blasDot(gNew, d)
 	tPrev, fPrev, gPrev, gtdPrev := 0.0, f, g, gtd
 	done := false
 	lsIter := 0
@@ -368,7 +517,7 @@ func strongWolfe(obj func(t float64) (float64, []float64), t float64, d []float6
 		tPrev, fPrev, gPrev, gtdPrev = tmp, fNew, gNew, gtdNew
 		fNew, gNew = obj(t)
 		evals++
-		gtdNew = dot(gNew, d)
+		gtdNew = blasDot(gNew, d)
 		lsIter++
 	}
 	if lsIter == maxLS {
@@ -402,7 +551,7 @@ func strongWolfe(obj func(t float64) (float64, []float64), t float64, d []float6
 		}
 		fNew, gNew = obj(t)
 		evals++
-		gtdNew = dot(gNew, d)
+		gtdNew = blasDot(gNew, d)
 		lsIter++
 		if fNew > f+c1*t*gtd || fNew >= brF[lowPos] {
 			br[highPos], brF[highPos], brG[highPos], brGtd[highPos] = t, fNew, gNew, gtdNew

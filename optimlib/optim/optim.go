@@ -23,7 +23,9 @@
 //     (Fletcher–Reeves, Polak–Ribière+, Hestenes–Stiefel), LinearCG;
 //   - stochastic, as torch.optim: NewSGD, NewAdam (with the lecture's
 //     steady-state form), NewAdamW, NewAdagrad, NewAdadelta, NewAdamax,
-//     NewNAdam, NewRAdam, NewASGD, NewRMSprop, NewRprop; and NewHeavyBall
+//     NewNAdam, NewRAdam, NewASGD, NewRMSprop, NewRprop, NewSparseAdam (for
+//     the row-sparse gradients of nn.Embedding with SparseGrad, which SGD
+//     and Adagrad take too; the others refuse them); and NewHeavyBall
 //     (with HeavyBallOptimal), NewLion, NewLAMB, NewScheduleFreeSGD,
 //     NewScheduleFreeAdamW;
 //   - composition: Chain with ClipValue, ClipNorm, WeightDecay, Noise;
@@ -94,6 +96,25 @@ type Rule interface {
 	// state s. s.Step has already been incremented: it is 1 at the first
 	// update. g must not be modified.
 	Update(s *State, w, g []float64)
+}
+
+// SparseRule is a Rule that also takes row-sparse gradients (those of
+// nn.Embedding with SparseGrad, see tensor.NewSparse), as the PyTorch
+// optimizers that accept sparse gradients do (SGD, Adagrad, SparseAdam).
+// RuleOptimizer.Step hands a row-sparse gradient to UpdateSparse and
+// refuses it for a Rule that is not a SparseRule.
+type SparseRule interface {
+	Rule
+	// UpdateSparse changes w in place from the row-sparse gradient g (of
+	// w's shape; its stored rows may repeat) and the state s, whose Step
+	// has already been incremented. g must not be modified.
+	UpdateSparse(s *State, w []float64, g *tensor.Tensor)
+}
+
+// sparseOnly is implemented by rules that refuse dense gradients
+// (SparseAdam).
+type sparseOnly interface {
+	denseGradientError(p *tensor.Tensor) error
 }
 
 // Group is a parameter group: parameters that share hyperparameters.
@@ -213,6 +234,9 @@ func (o *RuleOptimizer) AddParamGroup(params []*tensor.Tensor, r Rule) {
 }
 
 // Step applies each group's rule to its parameters that have a gradient.
+// A row-sparse gradient goes to the rule's UpdateSparse; a rule that is not
+// a SparseRule panics on it, as PyTorch's optimizers raise "does not
+// support sparse gradients", before changing anything of that parameter.
 func (o *RuleOptimizer) Step(closure func() float64) float64 {
 	loss := math.NaN()
 	if closure != nil {
@@ -225,12 +249,23 @@ func (o *RuleOptimizer) Step(closure func() float64) float64 {
 			if gr == nil {
 				continue
 			}
+			sr, sparseOK := r.(SparseRule)
+			if gr.IsSparse() && !sparseOK {
+				panic(sparseGradientError(r, p))
+			}
+			if so, ok := r.(sparseOnly); ok && !gr.IsSparse() {
+				panic(so.denseGradientError(p))
+			}
 			s := o.state[p]
 			if s == nil {
 				s = &State{}
 				o.state[p] = s
 			}
 			s.Step++
+			if gr.IsSparse() {
+				sr.UpdateSparse(s, p.Data(), gr)
+				continue
+			}
 			r.Update(s, p.Data(), gr.Data())
 		}
 	}
@@ -259,6 +294,17 @@ func (o *RuleOptimizer) StateDict() *StateDict { return stateDict(o.groups, o.st
 // which must come from an optimizer with the same groups and rule types.
 func (o *RuleOptimizer) LoadStateDict(sd *StateDict) error {
 	return loadStateDict(o.groups, o.state, sd)
+}
+
+// sparseGradientError is the panic value of Step when a rule without a
+// sparse path meets a row-sparse gradient, worded as PyTorch's.
+func sparseGradientError(r Rule, p *tensor.Tensor) error {
+	name := typeName(r)
+	hint := ""
+	if name == "Adam" {
+		hint = ", please consider SparseAdam instead"
+	}
+	return fmt.Errorf("optim: %s does not support sparse gradients%s (row-sparse gradient of parameter of shape %v)", name, hint, p.Shape())
 }
 
 func zeroGrad(groups []*Group) {
@@ -330,19 +376,6 @@ func loadStateDict(groups []*Group, state map[*tensor.Tensor]*State, sd *StateDi
 		}
 	}
 	return nil
-}
-
-// l2Grad returns the gradient coordinate a rule works with, in PyTorch's
-// order: g negated when maximizing, then the L2 term λw added,
-// g ← g + λ w (skipped for λ = 0, so that a non-finite w stays out of it).
-func l2Grad(g, w, lambda float64, maximize bool) float64 {
-	if maximize {
-		g = -g
-	}
-	if lambda != 0 {
-		g += lambda * w
-	}
-	return g
 }
 
 func checkLen(op string, w, g []float64) {

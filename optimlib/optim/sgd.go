@@ -64,32 +64,73 @@ func (r *SGD) MomentumBeta() float64 { return r.Momentum }
 // SetMomentumBeta sets β.
 func (r *SGD) SetMomentumBeta(b float64) { r.Momentum = b }
 
-// Update applies the rule to one parameter.
+// Update applies the rule to one parameter. Every element gets exactly the
+// arithmetic of torch.optim.SGD's loop; the common cases (no weight decay,
+// no dampening, not maximizing) run in loops without per-element branches,
+// and a large parameter is split between the cores.
 func (r *SGD) Update(s *State, w, g []float64) {
 	checkLen("SGD", w, g)
-	lr, mom, damp, wd := r.LR, r.Momentum, r.Dampening, r.WeightDecay
 	var p []float64
 	fresh := false
-	if mom != 0 {
+	if r.Momentum != 0 {
 		p, fresh = s.Buf("momentum_buffer", len(w))
 		p = p[:len(w)]
 	}
 	g = g[:len(w)]
+	parallelChunks(len(w), func(lo, hi int) {
+		var pc []float64
+		if p != nil {
+			pc = p[lo:hi]
+		}
+		r.update(w[lo:hi], g[lo:hi], pc, fresh)
+	})
+}
+
+// update is Update on one chunk of a parameter. PyTorch's add_ with an
+// alpha rounds once (a fused multiply-add on this hardware), so the rule is
+// written with math.FMA where torch.optim.SGD adds with an alpha, and with
+// float64() around the products it rounds on their own; the iterates are
+// then torch's, bit for bit.
+func (r *SGD) update(w, g, p []float64, fresh bool) {
+	lr, mom, damp, wd := r.LR, r.Momentum, r.Dampening, r.WeightDecay
+	g = g[:len(w)]
+	plain := wd == 0 && !r.Maximize
+	switch {
+	case mom == 0 && plain:
+		for i, d := range g {
+			w[i] = math.FMA(-lr, d, w[i])
+		}
+		return
+	case mom != 0 && plain && damp == 0 && !r.Nesterov && !fresh:
+		p = p[:len(w)]
+		for i, d := range g {
+			v := float64(p[i]*mom) + d // add_(d, alpha=1): one rounding
+			p[i] = v
+			w[i] = math.FMA(-lr, v, w[i])
+		}
+		return
+	}
 	for i := range w {
-		d := l2Grad(g[i], w[i], wd, r.Maximize)
+		d := g[i]
+		if r.Maximize {
+			d = -d
+		}
+		if wd != 0 {
+			d = math.FMA(wd, w[i], d)
+		}
 		if mom != 0 {
 			if fresh {
 				p[i] = d
 			} else {
-				p[i] = p[i]*mom + (1-damp)*d
+				p[i] = math.FMA(1-damp, d, float64(p[i]*mom))
 			}
 			if r.Nesterov {
-				d += mom * p[i]
+				d = math.FMA(mom, p[i], d)
 			} else {
 				d = p[i]
 			}
 		}
-		w[i] += -lr * d
+		w[i] = math.FMA(-lr, d, w[i])
 	}
 }
 

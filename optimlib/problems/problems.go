@@ -44,14 +44,28 @@ func Optimize(p Problem) optimize.Problem {
 	return optimize.Problem{Func: p.Func, Grad: p.Grad, Hess: p.Hess}
 }
 
+// FuncGrader is a Problem that computes f and ∇f together more cheaply
+// than Func and Grad apart, sharing the work both need (Logistic computes
+// Xw once instead of twice). Loss and Closure use it when p has it.
+type FuncGrader interface {
+	// FuncGrad writes ∇f(w) into grad and returns f(w).
+	FuncGrad(grad, w []float64) float64
+}
+
 // Loss returns f at w's values and sets w's gradient to ∇f(w), as a loss's
 // Backward would.
 func Loss(p Problem, w *tensor.Tensor) float64 {
 	checkDim("Loss", p, w.Data())
 	g := tensor.Zeros(w.Shape()...)
-	p.Grad(g.Data(), w.Data())
+	var f float64
+	if fg, ok := p.(FuncGrader); ok {
+		f = fg.FuncGrad(g.Data(), w.Data())
+	} else {
+		p.Grad(g.Data(), w.Data())
+		f = p.Func(w.Data())
+	}
 	w.SetGrad(g)
-	return p.Func(w.Data())
+	return f
 }
 
 // Closure returns a closure for Step(closure) of package optim: each call
@@ -332,7 +346,11 @@ func sigmoid(x float64) float64 {
 // Func returns f(w).
 func (l *Logistic) Func(w []float64) float64 {
 	checkDim("Logistic.Func", l, w)
-	z := l.margins(w)
+	return l.value(l.margins(w), w)
+}
+
+// value returns f(w) from the margins z = Xw.
+func (l *Logistic) value(z, w []float64) float64 {
 	f := 0.0
 	for i, zi := range z {
 		f += softplus(zi) - l.Y[i]*zi
@@ -347,7 +365,12 @@ func (l *Logistic) Func(w []float64) float64 {
 // Grad writes (1/P) Xᵀ(σ(Xw) − y) + λw.
 func (l *Logistic) Grad(grad, w []float64) {
 	checkDim("Logistic.Grad", l, w)
-	z := l.margins(w)
+	l.gradient(grad, l.margins(w), w)
+}
+
+// gradient writes ∇f(w) into grad from the margins z = Xw, which it
+// overwrites.
+func (l *Logistic) gradient(grad, z, w []float64) {
 	for i, zi := range z {
 		z[i] = (sigmoid(zi) - l.Y[i]) / float64(len(z))
 	}
@@ -355,6 +378,19 @@ func (l *Logistic) Grad(grad, w []float64) {
 	for i, v := range w {
 		grad[i] += l.Lambda * v
 	}
+}
+
+// FuncGrad writes ∇f(w) into grad and returns f(w), with one product Xw
+// for both: two passes over X per evaluation instead of three.
+func (l *Logistic) FuncGrad(grad, w []float64) float64 {
+	checkDim("Logistic.FuncGrad", l, w)
+	if len(grad) != len(w) {
+		panic(fmt.Errorf("problems: Logistic.FuncGrad: gradient has %d values, problem has %d variables", len(grad), len(w)))
+	}
+	z := l.margins(w)
+	f := l.value(z, w)
+	l.gradient(grad, z, w)
+	return f
 }
 
 // Hess writes (1/P) Xᵀ diag(σ(1 − σ)) X + λI.

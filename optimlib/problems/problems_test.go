@@ -190,3 +190,45 @@ func TestTensorFormsMatchHandDerivatives(t *testing.T) {
 		})
 	}
 }
+
+// TestLogisticFuncGrad checks that the combined evaluation gives exactly
+// Func and Grad, and that Loss uses it.
+func TestLogisticFuncGrad(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	x := mat.NewDense(30, 4, nil)
+	y := make([]float64, 30)
+	for i := 0; i < 30; i++ {
+		for j := 0; j < 4; j++ {
+			x.Set(i, j, rng.NormFloat64())
+		}
+		y[i] = float64(rng.Intn(2))
+	}
+	p := NewLogistic(x, y, 0.01)
+	w := []float64{0.3, -0.2, 0.5, 1}
+	g, want := make([]float64, 4), make([]float64, 4)
+	f := p.FuncGrad(g, w)
+	p.Grad(want, w)
+	if f != p.Func(w) {
+		t.Errorf("FuncGrad value %v, Func %v", f, p.Func(w))
+	}
+	for i := range g {
+		if g[i] != want[i] {
+			t.Errorf("FuncGrad gradient[%d] = %v, Grad %v", i, g[i], want[i])
+		}
+	}
+	wt := tensor.New(append([]float64(nil), w...))
+	if got := Loss(p, wt); got != f {
+		t.Errorf("Loss = %v, want %v", got, f)
+	}
+	for i, v := range wt.Grad().Data() {
+		if v != want[i] {
+			t.Errorf("Loss gradient[%d] = %v, want %v", i, v, want[i])
+		}
+	}
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("FuncGrad with a short gradient did not panic")
+		}
+	}()
+	p.FuncGrad(make([]float64, 3), w)
+}

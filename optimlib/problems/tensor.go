@@ -50,7 +50,7 @@ func (r Rosenbrock) Tensor(w *tensor.Tensor) *tensor.Tensor {
 func (l *Logistic) Tensor(w *tensor.Tensor) *tensor.Tensor {
 	checkTensor("Logistic.Tensor", l, w)
 	r, _ := l.X.Dims()
-	z := tensor.MatMul(tensor.FromDense(mat.DenseCopyOf(l.X)), column(w))
+	z := tensor.MatMul(l.dataTensor(), column(w))
 	sp := tensor.Add(tensor.ReLU(z), tensor.Log(tensor.AddScalar(tensor.Exp(tensor.Neg(tensor.Abs(z))), 1)))
 	y := tensor.New(append([]float64(nil), l.Y...), r, 1)
 	data := tensor.Mean(tensor.Sub(sp, tensor.Mul(y, z)))
@@ -63,4 +63,16 @@ func (o OneOneOne) Tensor(w *tensor.Tensor) *tensor.Tensor {
 	flat := tensor.Reshape(w, 2)
 	prod := tensor.Mul(tensor.Narrow(flat, 0, 0, 1), tensor.Narrow(flat, 0, 1, 1))
 	return tensor.Sum(tensor.Square(tensor.AddScalar(tensor.Neg(prod), 1)))
+}
+
+// dataTensor returns X as a tensor that shares X's storage when X is
+// contiguous (no copy per evaluation; nothing writes to it), and a copy
+// otherwise.
+func (l *Logistic) dataTensor() *tensor.Tensor {
+	r, c := l.X.Dims()
+	raw := l.X.RawMatrix()
+	if raw.Stride == c {
+		return tensor.New(raw.Data[:r*c], r, c)
+	}
+	return tensor.FromDense(mat.DenseCopyOf(l.X))
 }

@@ -124,6 +124,7 @@ func binScalar(op binop, a, b float64) float64 {
 
 // binary evaluates op over the broadcast of a and b, without recording.
 func binary(op binop, a, b *Tensor) *Tensor {
+	checkDense(binopNames[op], a, b)
 	if sameShape(a.shape, b.shape) {
 		out := &Tensor{data: make([]float64, len(a.data)), shape: append([]int(nil), a.shape...)}
 		binaryRow(op, out.data, a.data, 1, b.data, 1)
@@ -269,6 +270,7 @@ func Eq(a, b *Tensor) *Tensor { return binary(opEq, a, b) }
 // broadcast together. The gradient flows to a where cond holds and to b
 // elsewhere; cond is a constant.
 func Where(cond, a, b *Tensor) *Tensor {
+	checkDense("Where", cond, a, b)
 	shape := broadcastShapes("Where", cond.shape, a.shape, b.shape)
 	c := BroadcastTo(cond.Detach(), shape...)
 	av := BroadcastTo(a.Detach(), shape...)

@@ -6,6 +6,7 @@ import "fmt"
 // leading dimensions) to the given shape, following NumPy's rules. Its
 // derivative sums the gradient back to t's shape.
 func BroadcastTo(t *Tensor, shape ...int) *Tensor {
+	checkDense("BroadcastTo", t)
 	if sameShape(t.shape, shape) {
 		return t
 	}

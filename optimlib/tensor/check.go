@@ -9,6 +9,7 @@ import (
 // Equal reports whether a and b have the same shape and every pair of
 // elements differs by at most tol (absolutely). NaN equals nothing.
 func Equal(a, b *Tensor, tol float64) bool {
+	checkDense("Equal", a, b)
 	if !sameShape(a.shape, b.shape) {
 		return false
 	}
@@ -27,12 +28,12 @@ func Equal(a, b *Tensor, tol float64) bool {
 // inputs out does not depend on), recording a graph when createGraph.
 func vjp(out, w *Tensor, inputs []*Tensor, createGraph bool) []*Tensor {
 	res := make([]*Tensor, len(inputs))
-	var grads map[*Tensor]*Tensor
+	var grads *gradSet
 	if out.requiresGrad {
 		grads = propagate(out, w, createGraph, inputs)
 	}
 	for i, in := range inputs {
-		if g, ok := grads[in]; ok {
+		if g, ok := grads.get(in); ok {
 			res[i] = g
 		} else {
 			res[i] = Zeros(in.shape...)

@@ -124,6 +124,7 @@ func FromVec(v mat.Vector) *Tensor {
 
 // ToDense returns a copy of the matrix t as a gonum matrix.
 func ToDense(t *Tensor) *mat.Dense {
+	checkDense("ToDense", t)
 	if len(t.shape) != 2 || len(t.data) == 0 {
 		panic(fmt.Errorf("tensor: ToDense: shape %v is not a non-empty matrix", t.shape))
 	}
@@ -132,6 +133,7 @@ func ToDense(t *Tensor) *mat.Dense {
 
 // ToVec returns a copy of the 1-D tensor t as a gonum vector.
 func ToVec(t *Tensor) *mat.VecDense {
+	checkDense("ToVec", t)
 	if len(t.shape) != 1 || len(t.data) == 0 {
 		panic(fmt.Errorf("tensor: ToVec: shape %v is not a non-empty vector", t.shape))
 	}

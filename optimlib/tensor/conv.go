@@ -3,6 +3,7 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -62,38 +63,15 @@ func ceilDiv(a, b int) int {
 // N×(C·kh·kw)×L with L = outH·outW windows in row-major order. Its adjoint
 // is Fold, and each differentiates into the other.
 func Unfold(x *Tensor, kh, kw, stride, padding int) *Tensor {
+	checkDense("Unfold", x)
 	g := newGeom("Unfold", x.shape, kh, kw, stride, padding)
 	return unfold(x, g)
 }
 
 func unfold(x *Tensor, g convGeom) *Tensor {
-	out := Zeros(g.n, g.ckk, g.windows)
+	out := &Tensor{data: make([]float64, g.n*g.colsPerSample), shape: []int{g.n, g.ckk, g.windows}}
 	for s := 0; s < g.n; s++ {
-		img := x.data[s*g.imagePerSample : (s+1)*g.imagePerSample]
-		cols := out.data[s*g.colsPerSample : (s+1)*g.colsPerSample]
-		for c := 0; c < g.c; c++ {
-			for ki := 0; ki < g.kh; ki++ {
-				for kj := 0; kj < g.kw; kj++ {
-					row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
-					for oh := 0; oh < g.outH; oh++ {
-						ih := oh*g.stride - g.pad + ki
-						if ih < 0 || ih >= g.h {
-							continue
-						}
-						src := img[(c*g.h+ih)*g.w:][:g.w]
-						dst := row[oh*g.outW:][:g.outW]
-						lo, hi := g.validCols(kj)
-						if g.stride == 1 {
-							copy(dst[lo:hi], src[lo-g.pad+kj:])
-							continue
-						}
-						for ow := lo; ow < hi; ow++ {
-							dst[ow] = src[ow*g.stride-g.pad+kj]
-						}
-					}
-				}
-			}
-		}
+		g.im2col(out.data[s*g.colsPerSample:(s+1)*g.colsPerSample], x.data[s*g.imagePerSample:(s+1)*g.imagePerSample])
 	}
 	return record(out, "Unfold", func(gr *Tensor) []*Tensor { return []*Tensor{fold(gr, g)} }, x)
 }
@@ -102,6 +80,7 @@ func unfold(x *Tensor, g convGeom) *Tensor {
 // torch.nn.functional.fold: cols is N×(C·kh·kw)×L and overlapping windows
 // add up. It is the adjoint of Unfold.
 func Fold(cols *Tensor, h, w, kh, kw, stride, padding int) *Tensor {
+	checkDense("Fold", cols)
 	if len(cols.shape) != 3 || cols.shape[1]%(kh*kw) != 0 {
 		panic(fmt.Errorf("tensor: Fold: columns of shape %v do not fit kernel %d×%d", cols.shape, kh, kw))
 	}
@@ -115,128 +94,9 @@ func Fold(cols *Tensor, h, w, kh, kw, stride, padding int) *Tensor {
 func fold(cols *Tensor, g convGeom) *Tensor {
 	out := Zeros(g.n, g.c, g.h, g.w)
 	for s := 0; s < g.n; s++ {
-		img := out.data[s*g.imagePerSample : (s+1)*g.imagePerSample]
-		cs := cols.data[s*g.colsPerSample : (s+1)*g.colsPerSample]
-		for c := 0; c < g.c; c++ {
-			for ki := 0; ki < g.kh; ki++ {
-				for kj := 0; kj < g.kw; kj++ {
-					row := cs[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
-					for oh := 0; oh < g.outH; oh++ {
-						ih := oh*g.stride - g.pad + ki
-						if ih < 0 || ih >= g.h {
-							continue
-						}
-						dst := img[(c*g.h+ih)*g.w:][:g.w]
-						src := row[oh*g.outW:][:g.outW]
-						lo, hi := g.validCols(kj)
-						if g.stride == 1 {
-							d := dst[lo-g.pad+kj : hi-g.pad+kj]
-							for i, v := range src[lo:hi] {
-								d[i] += v
-							}
-							continue
-						}
-						for ow := lo; ow < hi; ow++ {
-							dst[ow*g.stride-g.pad+kj] += src[ow]
-						}
-					}
-				}
-			}
-		}
+		g.col2im(out.data[s*g.imagePerSample:(s+1)*g.imagePerSample], cols.data[s*g.colsPerSample:(s+1)*g.colsPerSample])
 	}
 	return record(out, "Fold", func(gr *Tensor) []*Tensor { return []*Tensor{unfold(gr, g)} }, cols)
-}
-
-// Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with the filters
-// w (O×C×kh×kw), plus the bias b (length O, or nil), with the given stride
-// and zero padding on every side, as torch.nn.functional.conv2d. It is
-// Unfold followed by a matrix product, so it differentiates to any order.
-func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
-	if len(w.shape) != 4 || len(x.shape) != 4 || x.shape[1] != w.shape[1] {
-		panic(fmt.Errorf("tensor: Conv2d: input of shape %v and weight of shape %v do not match (want N×C×H×W and O×C×kh×kw)", x.shape, w.shape))
-	}
-	o := w.shape[0]
-	if b != nil && (len(b.shape) != 1 || b.shape[0] != o) {
-		panic(fmt.Errorf("tensor: Conv2d: bias of shape %v does not match weight of shape %v", b.shape, w.shape))
-	}
-	g := newGeom("Conv2d", x.shape, w.shape[2], w.shape[3], stride, padding)
-	cols := unfold(x, g)
-	wm := Reshape(w, o, g.ckk)
-	if b == nil {
-		return Reshape(mm(wm, cols, false, false), g.n, o, g.outH, g.outW)
-	}
-	// The bias is written into the output before the product adds to it.
-	y := Zeros(g.n, o, g.windows)
-	for s := 0; s < g.n; s++ {
-		for c := 0; c < o; c++ {
-			row := y.data[(s*o+c)*g.windows : (s*o+c+1)*g.windows]
-			for i := range row {
-				row[i] = b.data[c]
-			}
-		}
-	}
-	for s := 0; s < g.n && g.ckk > 0; s++ {
-		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
-			blas64.General{Rows: o, Cols: g.ckk, Stride: g.ckk, Data: wm.data},
-			blas64.General{Rows: g.ckk, Cols: g.windows, Stride: g.windows, Data: cols.data[s*g.colsPerSample : (s+1)*g.colsPerSample]},
-			1, blas64.General{Rows: o, Cols: g.windows, Stride: g.windows, Data: y.data[s*o*g.windows : (s+1)*o*g.windows]})
-	}
-	y = record(y, "Conv2d", func(gr *Tensor) []*Tensor {
-		gs := mmBackward(wm, cols, false, false, gr)
-		var gb *Tensor
-		if b.requiresGrad {
-			gb = Reshape(sumTo(gr, []int{o, 1}), o)
-		}
-		return []*Tensor{gs[0], gs[1], gb}
-	}, wm, cols, b)
-	return Reshape(y, g.n, o, g.outH, g.outW)
-}
-
-// MaxPool2d returns the maximum over kernel×kernel windows of x
-// (N×C×H×W) with the given stride, padding counting as −∞, as
-// torch.nn.functional.max_pool2d. The gradient goes to the first largest
-// element of each window in row-major order (to its last NaN, if any, as
-// PyTorch's kernel does).
-func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
-	g := newGeom("MaxPool2d", x.shape, kernel, kernel, stride, padding)
-	if 2*padding > kernel {
-		panic(fmt.Errorf("tensor: MaxPool2d: padding %d exceeds half the kernel %d", padding, kernel))
-	}
-	planes := g.n * g.c
-	idx := make([]int, planes*g.windows)
-	for p := 0; p < planes; p++ {
-		base := p * g.h * g.w
-		for oh := 0; oh < g.outH; oh++ {
-			for ow := 0; ow < g.outW; ow++ {
-				ih0, ih1 := max(0, oh*stride-padding), min(g.h, oh*stride-padding+kernel)
-				iw0, iw1 := max(0, ow*stride-padding), min(g.w, ow*stride-padding+kernel)
-				// The maximum first, without branches (max keeps a NaN),
-				// then its place: the first element equal to it, or the
-				// last NaN, where PyTorch's kernel ends up.
-				m := math.Inf(-1)
-				for ih := ih0; ih < ih1; ih++ {
-					for _, v := range x.data[base+ih*g.w+iw0 : base+ih*g.w+iw1] {
-						m = max(m, v)
-					}
-				}
-				best := -1
-			search:
-				for ih := ih0; ih < ih1; ih++ {
-					for iw := iw0; iw < iw1; iw++ {
-						j := base + ih*g.w + iw
-						if v := x.data[j]; v == m {
-							best = j
-							break search
-						} else if v != v {
-							best = j
-						}
-					}
-				}
-				idx[(p*g.outH+oh)*g.outW+ow] = best
-			}
-		}
-	}
-	return take(x, idx, []int{g.n, g.c, g.outH, g.outW}, "MaxPool2d")
 }
 
 // AvgPool2d returns the mean over kernel×kernel windows of x (N×C×H×W) with
@@ -244,6 +104,7 @@ func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 // window covers padding, as torch.nn.functional.avg_pool2d with its
 // defaults.
 func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
+	checkDense("AvgPool2d", x)
 	g := newGeom("AvgPool2d", x.shape, kernel, kernel, stride, padding)
 	if 2*padding > kernel {
 		panic(fmt.Errorf("tensor: AvgPool2d: padding %d exceeds half the kernel %d", padding, kernel))
@@ -252,4 +113,406 @@ func AvgPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
 	pg := newGeom("AvgPool2d", planes.shape, kernel, kernel, stride, padding)
 	cols := unfold(planes, pg)
 	return Reshape(MeanAxis(cols, 1, false), g.n, g.c, g.outH, g.outW)
+}
+
+// im2col writes the sliding windows of one sample (C×H×W, img) into cols
+// (C·kh·kw rows of outH·outW windows), zeros where a window covers padding.
+// Every entry of cols is written, so the buffer may be reused.
+func (g convGeom) im2col(cols, img []float64) {
+	if g.stride == 1 && g.outW == g.w {
+		g.im2colSame(cols, img)
+		return
+	}
+	for c := 0; c < g.c; c++ {
+		plane := img[c*g.h*g.w:][:g.h*g.w]
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
+				lo, hi := g.validCols(kj)
+				for oh := 0; oh < g.outH; oh++ {
+					dst := row[oh*g.outW:][:g.outW]
+					ih := oh*g.stride - g.pad + ki
+					if ih < 0 || ih >= g.h {
+						clear(dst)
+						continue
+					}
+					src := plane[ih*g.w:][:g.w]
+					for i := 0; i < lo; i++ {
+						dst[i] = 0
+					}
+					for i := hi; i < len(dst); i++ {
+						dst[i] = 0
+					}
+					if g.stride == 1 {
+						copy(dst[lo:hi], src[lo-g.pad+kj:])
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						dst[ow] = src[ow*g.stride-g.pad+kj]
+					}
+				}
+			}
+		}
+	}
+}
+
+// im2colSame is im2col for stride 1 and an output as wide as the input
+// ("same" padding along the rows). Window row (c, ki, kj) is then the
+// plane shifted by (ki − pad)·W + kj − pad in row-major order: one copy,
+// after which the entries that wrapped around a row edge or fell outside
+// the plane are zeroed.
+func (g convGeom) im2colSame(cols, img []float64) {
+	hw := g.h * g.w
+	for c := 0; c < g.c; c++ {
+		plane := img[c*hw : (c+1)*hw]
+		for ki := 0; ki < g.kh; ki++ {
+			di := ki - g.pad
+			ohLo, ohHi := max(0, -di), max(0, min(g.outH, g.h-di))
+			for kj := 0; kj < g.kw; kj++ {
+				dj := kj - g.pad
+				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
+				off := di*g.w + dj
+				lo := min(max(ohLo*g.w, -off), len(row))
+				hi := max(min(ohHi*g.w, hw-off), lo)
+				clear(row[:lo])
+				if lo < hi {
+					copy(row[lo:hi], plane[lo+off:hi+off])
+				}
+				clear(row[hi:])
+				// Columns whose source wrapped to the neighbouring row.
+				cLo, cHi := max(0, -dj), min(g.w, g.w-dj)
+				for oh := ohLo; oh < ohHi; oh++ {
+					r := row[oh*g.w : (oh+1)*g.w]
+					for i := 0; i < cLo; i++ {
+						r[i] = 0
+					}
+					for i := cHi; i < len(r); i++ {
+						r[i] = 0
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the windows in cols (as im2col lays them out) into one
+// sample's image img: the adjoint of im2col.
+func (g convGeom) col2im(img, cols []float64) {
+	for c := 0; c < g.c; c++ {
+		plane := img[c*g.h*g.w:][:g.h*g.w]
+		for ki := 0; ki < g.kh; ki++ {
+			for kj := 0; kj < g.kw; kj++ {
+				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
+				lo, hi := g.validCols(kj)
+				for oh := 0; oh < g.outH; oh++ {
+					ih := oh*g.stride - g.pad + ki
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					dst := plane[ih*g.w:][:g.w]
+					src := row[oh*g.outW:][:g.outW]
+					if g.stride == 1 {
+						d := dst[lo-g.pad+kj : hi-g.pad+kj]
+						for i, v := range src[lo:hi] {
+							d[i] += v
+						}
+						continue
+					}
+					for ow := lo; ow < hi; ow++ {
+						dst[ow*g.stride-g.pad+kj] += src[ow]
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imScratch is col2im for columns in a scratch buffer, which it may
+// overwrite. For stride 1 and an output as wide as the input it adds each
+// window row to the plane in one contiguous pass, the adjoint of
+// im2colSame: it first zeroes the row's entries that wrapped around a row
+// edge, whose im2col values are padding, so that the pass adds nothing
+// for them.
+func (g convGeom) col2imScratch(img, cols []float64) {
+	if g.stride != 1 || g.outW != g.w {
+		g.col2im(img, cols)
+		return
+	}
+	hw := g.h * g.w
+	for c := 0; c < g.c; c++ {
+		plane := img[c*hw : (c+1)*hw]
+		for ki := 0; ki < g.kh; ki++ {
+			di := ki - g.pad
+			ohLo, ohHi := max(0, -di), max(0, min(g.outH, g.h-di))
+			for kj := 0; kj < g.kw; kj++ {
+				dj := kj - g.pad
+				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
+				cLo, cHi := max(0, -dj), min(g.w, g.w-dj)
+				for oh := ohLo; oh < ohHi; oh++ {
+					r := row[oh*g.w : (oh+1)*g.w]
+					for i := 0; i < cLo; i++ {
+						r[i] = 0
+					}
+					for i := cHi; i < len(r); i++ {
+						r[i] = 0
+					}
+				}
+				off := di*g.w + dj
+				lo := min(max(ohLo*g.w, -off), len(row))
+				hi := max(min(ohHi*g.w, hw-off), lo)
+				if lo == hi {
+					continue
+				}
+				addTo(plane[lo+off:hi+off], row[lo:hi])
+			}
+		}
+	}
+}
+
+// addTo adds src to dst elementwise, four at a time.
+func addTo(dst, src []float64) {
+	src = src[:len(dst)]
+	i := 0
+	for ; i+4 <= len(dst); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += s[0]
+		d[1] += s[1]
+		d[2] += s[2]
+		d[3] += s[3]
+	}
+	for ; i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
+// colPool recycles the one-sample column buffers of Conv2d.
+var colPool = sync.Pool{New: func() any { return new([]float64) }}
+
+// colBuf returns a buffer of n values (contents undefined) from colPool.
+func colBuf(n int) *[]float64 {
+	p := colPool.Get().(*[]float64)
+	if cap(*p) < n {
+		*p = make([]float64, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// Conv2d returns the 2-D cross-correlation of x (N×C×H×W) with the filters
+// w (O×C×kh×kw), plus the bias b (length O, or nil), with the given stride
+// and zero padding on every side, as torch.nn.functional.conv2d.
+//
+// Each sample is unfolded into columns (one per output position, see
+// Unfold) in a buffer that is reused, and multiplied by the filters as an
+// O×(C·kh·kw) matrix: Y = W·cols + b. The columns are not kept: the
+// backward pass unfolds again, which is cheaper than holding N·C·kh·kw·L
+// values between the passes. The gradients are
+//
+//	∂W = Σₙ Gₙ·colsₙᵀ,  ∂x = Fold(Wᵀ·Gₙ),  ∂b = Σ G
+//
+// computed per sample in the same buffers, or, when the gradient is itself
+// recorded, with Unfold, Fold and matrix products, so Conv2d
+// differentiates to any order.
+func Conv2d(x, w, b *Tensor, stride, padding int) *Tensor {
+	checkDense("Conv2d", x, w, b)
+	if len(w.shape) != 4 || len(x.shape) != 4 || x.shape[1] != w.shape[1] {
+		panic(fmt.Errorf("tensor: Conv2d: input of shape %v and weight of shape %v do not match (want N×C×H×W and O×C×kh×kw)", x.shape, w.shape))
+	}
+	o := w.shape[0]
+	if b != nil && (len(b.shape) != 1 || b.shape[0] != o) {
+		panic(fmt.Errorf("tensor: Conv2d: bias of shape %v does not match weight of shape %v", b.shape, w.shape))
+	}
+	g := newGeom("Conv2d", x.shape, w.shape[2], w.shape[3], stride, padding)
+	y := &Tensor{data: make([]float64, g.n*o*g.windows), shape: []int{g.n, o, g.outH, g.outW}}
+	if b != nil {
+		for s := 0; s < g.n; s++ {
+			for c := 0; c < o; c++ {
+				row := y.data[(s*o+c)*g.windows : (s*o+c+1)*g.windows]
+				for i := range row {
+					row[i] = b.data[c]
+				}
+			}
+		}
+	}
+	if g.ckk > 0 && g.windows > 0 && o > 0 {
+		buf := colBuf(g.colsPerSample)
+		for s := 0; s < g.n; s++ {
+			g.im2col(*buf, x.data[s*g.imagePerSample:(s+1)*g.imagePerSample])
+			// y is zero or holds the bias: β = 1 adds the product to it.
+			blas64.Gemm(blas.NoTrans, blas.NoTrans, 1,
+				blas64.General{Rows: o, Cols: g.ckk, Stride: g.ckk, Data: w.data},
+				blas64.General{Rows: g.ckk, Cols: g.windows, Stride: g.windows, Data: *buf},
+				1, blas64.General{Rows: o, Cols: g.windows, Stride: g.windows, Data: y.data[s*o*g.windows : (s+1)*o*g.windows]})
+		}
+		colPool.Put(buf)
+	}
+	return record(y, "Conv2d", func(gr *Tensor) []*Tensor {
+		if recording(gr, x, w) {
+			return conv2dGradOps(x, w, b, gr, g)
+		}
+		return conv2dGrad(x, w, b, gr, g)
+	}, x, w, b)
+}
+
+// conv2dGrad is Conv2d's gradient, sample by sample in reused buffers.
+func conv2dGrad(x, w, b, gr *Tensor, g convGeom) []*Tensor {
+	o := w.shape[0]
+	l := g.windows
+	var gx, gw, gb *Tensor
+	if b != nil && b.requiresGrad {
+		gb = Zeros(o)
+		for s := 0; s < g.n; s++ {
+			for c := 0; c < o; c++ {
+				gb.data[c] += sum4(gr.data[(s*o+c)*l : (s*o+c+1)*l])
+			}
+		}
+	}
+	if x.requiresGrad {
+		gx = Zeros(x.shape...)
+	}
+	if w.requiresGrad {
+		gw = Zeros(w.shape...)
+	}
+	if g.ckk == 0 || l == 0 || o == 0 || (gx == nil && gw == nil) {
+		return []*Tensor{gx, gw, gb}
+	}
+	buf := colBuf(g.colsPerSample)
+	defer colPool.Put(buf)
+	cols := blas64.General{Rows: g.ckk, Cols: l, Stride: l, Data: *buf}
+	wm := blas64.General{Rows: o, Cols: g.ckk, Stride: g.ckk, Data: w.data}
+	// ∂Wᵀ = Σₙ colsₙ·Gₙᵀ is accumulated transposed: C·kh·kw rows by O
+	// columns suit the kernel's tiles better than O rows by C·kh·kw.
+	var gwt blas64.General
+	if gw != nil {
+		gwt = blas64.General{Rows: g.ckk, Cols: o, Stride: o, Data: make([]float64, g.ckk*o)}
+	}
+	for s := 0; s < g.n; s++ {
+		gs := blas64.General{Rows: o, Cols: l, Stride: l, Data: gr.data[s*o*l : (s+1)*o*l]}
+		if gw != nil {
+			g.im2col(*buf, x.data[s*g.imagePerSample:(s+1)*g.imagePerSample])
+			blas64.Gemm(blas.NoTrans, blas.Trans, 1, cols, gs, 1, gwt)
+		}
+		if gx != nil {
+			blas64.Gemm(blas.Trans, blas.NoTrans, 1, wm, gs, 0, cols)
+			g.col2imScratch(gx.data[s*g.imagePerSample:(s+1)*g.imagePerSample], *buf)
+		}
+	}
+	if gw != nil {
+		for i := 0; i < g.ckk; i++ {
+			for j := 0; j < o; j++ {
+				gw.data[j*g.ckk+i] = gwt.Data[i*o+j]
+			}
+		}
+	}
+	return []*Tensor{gx, gw, gb}
+}
+
+// conv2dGradOps is conv2dGrad in differentiable operations: Unfold, Fold,
+// matrix products and sums.
+func conv2dGradOps(x, w, b, gr *Tensor, g convGeom) []*Tensor {
+	o := w.shape[0]
+	g3 := Reshape(gr, g.n, o, g.windows)
+	var gx, gw, gb *Tensor
+	if b != nil && b.requiresGrad {
+		gb = Reshape(sumTo(g3, []int{1, o, 1}), o)
+	}
+	if w.requiresGrad {
+		gw = Reshape(mmSum(g3, unfold(x, g), false, true), w.shape...)
+	}
+	if x.requiresGrad {
+		gx = fold(mm(Reshape(w, o, g.ckk), g3, true, false), g)
+	}
+	return []*Tensor{gx, gw, gb}
+}
+
+// MaxPool2d returns the maximum over kernel×kernel windows of x
+// (N×C×H×W) with the given stride, padding counting as −∞, as
+// torch.nn.functional.max_pool2d. The gradient goes to the first largest
+// element of each window in row-major order (to its last NaN, if any, as
+// PyTorch's kernel does): the forward pass records that element's index,
+// and the backward pass adds each output's gradient there.
+func MaxPool2d(x *Tensor, kernel, stride, padding int) *Tensor {
+	checkDense("MaxPool2d", x)
+	g := newGeom("MaxPool2d", x.shape, kernel, kernel, stride, padding)
+	if 2*padding > kernel {
+		panic(fmt.Errorf("tensor: MaxPool2d: padding %d exceeds half the kernel %d", padding, kernel))
+	}
+	planes := g.n * g.c
+	idx := make([]int, planes*g.windows)
+	out := &Tensor{data: make([]float64, len(idx)), shape: []int{g.n, g.c, g.outH, g.outW}}
+	if kernel == 2 && stride == 2 && padding == 0 {
+		maxPool2x2(out.data, idx, x.data, planes, g)
+	} else {
+		maxPool(out.data, idx, x.data, planes, g)
+	}
+	return record(out, "MaxPool2d", func(gr *Tensor) []*Tensor {
+		return []*Tensor{scatterAdd(gr, idx, x.shape, "MaxPool2dBackward")}
+	}, x)
+}
+
+// maxPool fills out and idx for any window. One pass per window keeps the
+// running maximum: a later element replaces it when strictly larger or
+// NaN, which yields the first largest element, or the last NaN. The
+// comparisons select without branches (see later): on activations the
+// winner of a window is random, and mispredicted branches would cost more
+// than the comparisons.
+func maxPool(out []float64, idx []int, x []float64, planes int, g convGeom) {
+	k := 0
+	for p := 0; p < planes; p++ {
+		base := p * g.h * g.w
+		for oh := 0; oh < g.outH; oh++ {
+			ih0, ih1 := max(0, oh*g.stride-g.pad), min(g.h, oh*g.stride-g.pad+g.kh)
+			for ow := 0; ow < g.outW; ow++ {
+				iw0, iw1 := max(0, ow*g.stride-g.pad), min(g.w, ow*g.stride-g.pad+g.kw)
+				best := base + ih0*g.w + iw0
+				m := x[best]
+				for ih := ih0; ih < ih1; ih++ {
+					row := base + ih*g.w
+					for iw := iw0; iw < iw1; iw++ {
+						m, best = later(m, best, x[row+iw], row+iw)
+					}
+				}
+				out[k], idx[k] = m, best
+				k++
+			}
+		}
+	}
+}
+
+// maxPool2x2 is maxPool for 2×2 windows with stride 2 and no padding, the
+// common case, without the window bounds.
+func maxPool2x2(out []float64, idx []int, x []float64, planes int, g convGeom) {
+	k := 0
+	for p := 0; p < planes; p++ {
+		base := p * g.h * g.w
+		for oh := 0; oh < g.outH; oh++ {
+			r0 := base + 2*oh*g.w
+			top, bot := x[r0:r0+2*g.outW], x[r0+g.w:r0+g.w+2*g.outW]
+			o, ix := out[k:k+g.outW], idx[k:k+g.outW]
+			for ow := range o {
+				// The winners of the two rows, then the winner of those:
+				// a later row wins ties no more than a later element does.
+				j := 2 * ow
+				mt, it := later(top[j], r0+j, top[j+1], r0+j+1)
+				mb, ib := later(bot[j], r0+g.w+j, bot[j+1], r0+g.w+j+1)
+				o[ow], ix[ow] = later(mt, it, mb, ib)
+			}
+			k += g.outW
+		}
+	}
+}
+
+// later returns (v, j) when v replaces the running maximum m at index i
+// (v is larger, or NaN), and (m, i) otherwise, selecting with bit masks.
+func later(m float64, i int, v float64, j int) (float64, int) {
+	var take uint64
+	if v > m {
+		take = 1
+	}
+	if v != v {
+		take = 1
+	}
+	mask := -take
+	m = math.Float64frombits(math.Float64bits(m)&^mask | math.Float64bits(v)&mask)
+	return m, i ^ (i^j)&int(mask)
 }

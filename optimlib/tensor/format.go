@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -91,6 +92,9 @@ func shownIndices(n int, summarize bool) []int {
 func (t *Tensor) String() string {
 	if t == nil {
 		return "tensor(nil)"
+	}
+	if t.sparse != nil {
+		return sparseString(t)
 	}
 	summarize := len(t.data) > summarizeAbove
 	var shown []float64
@@ -197,6 +201,9 @@ func writeNested(b *strings.Builder, t *Tensor, dim, off int, summarize bool, fo
 // entries around an ellipsis, and at most 8 grids are drawn. A caption
 // gives the shape and gradient state.
 func (t *Tensor) HTML() string {
+	if t.sparse != nil {
+		return "<pre>" + html.EscapeString(sparseString(t)) + "</pre>"
+	}
 	const maxSide, edge, maxGrids = 20, 10, 8
 	idx := func(n int) []int {
 		if n <= maxSide {
@@ -277,4 +284,20 @@ func leadIndex(dims []int, gi int) string {
 	}
 	parts[len(dims)], parts[len(dims)+1] = ":", ":"
 	return strings.Join(parts, ", ")
+}
+
+// sparseString formats a row-sparse tensor as PyTorch prints a sparse COO
+// tensor: its row indices, its stored values, its size and count.
+func sparseString(t *Tensor) string {
+	rows := make([]string, len(t.sparse.rows))
+	for i, r := range t.sparse.rows {
+		rows[i] = strconv.Itoa(r)
+	}
+	dims := make([]string, len(t.shape))
+	for i, d := range t.shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	values := strings.ReplaceAll(t.sparse.values.String(), "\n", "\n       ")
+	return fmt.Sprintf("tensor(indices=[%s],\n       values=%s,\n       size=(%s), nnz=%d, layout=row-sparse)",
+		strings.Join(rows, ", "), values, strings.Join(dims, ", "), len(rows))
 }

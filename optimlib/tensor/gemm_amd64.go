@@ -1,4 +1,4 @@
-//go:build amd64 && !openblas && !purego
+//go:build amd64 && !purego
 
 package tensor
 
@@ -8,12 +8,12 @@ import (
 	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/blas/gonum"
 )
 
-// The default build multiplies matrices with a packed, blocked Dgemm around
-// a 6×8 AVX2/FMA register kernel written in Go assembly (gemm_amd64.s), in
+// Where OpenBLAS is not loaded (see blas.go), or with DESCENT_BLAS=go, the
+// default build multiplies matrices with a packed, blocked Dgemm around a
+// 6×8 AVX2/FMA register kernel written in Go assembly (gemm_amd64.s), in
 // the classic GotoBLAS arrangement: a kc×nc panel of op(B) and an mc×kc
 // block of op(A) are copied into contiguous strips of 8 columns and 6 rows,
 // and the kernel accumulates one 6×8 tile of C from two strips. Every other
@@ -62,11 +62,13 @@ func hasAVX2FMA() bool {
 // kernelBLAS is gonum's implementation with Dgemm replaced.
 type kernelBLAS struct{ gonum.Implementation }
 
-func init() {
+// avx2Kernel returns the implementation with the AVX2 Dgemm, or nil on a
+// CPU without AVX2 and FMA.
+func avx2Kernel() blas.Float64 {
 	if hasAVX2FMA() {
-		blas64.Use(kernelBLAS{})
-		blasName = "gonum (pure Go) + AVX2 Dgemm"
+		return kernelBLAS{}
 	}
+	return nil
 }
 
 var packPool = sync.Pool{New: func() any { return new([]float64) }}

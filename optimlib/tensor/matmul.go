@@ -14,6 +14,7 @@ import (
 // and the added dimension is removed from the result. Products run through
 // gonum's blas64 (see BLAS).
 func MatMul(a, b *Tensor) *Tensor {
+	checkDense("MatMul", a, b)
 	if len(a.shape) == 0 || len(b.shape) == 0 {
 		panic(fmt.Errorf("tensor: MatMul: shapes %v and %v: operands must have at least one dimension", a.shape, b.shape))
 	}
@@ -108,7 +109,11 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 }
 
 // mmValues computes op(a)·op(b) for stacks of matrices without recording.
-func mmValues(a, b *Tensor, ta, tb bool) *Tensor {
+func mmValues(a, b *Tensor, ta, tb bool) *Tensor { return mmValuesInto(nil, a, b, ta, tb) }
+
+// mmValuesInto is mmValues writing into dst when dst is not nil: storage of
+// the result's size whose values are overwritten (see takeSpare).
+func mmValuesInto(dst []float64, a, b *Tensor, ta, tb bool) *Tensor {
 	if len(a.shape) < 2 || len(b.shape) < 2 {
 		panic(fmt.Errorf("tensor: MatMul: shapes %v and %v: operands must be matrices", a.shape, b.shape))
 	}
@@ -119,8 +124,14 @@ func mmValues(a, b *Tensor, ta, tb bool) *Tensor {
 	}
 	ba, bb := a.shape[:len(a.shape)-2], b.shape[:len(b.shape)-2]
 	batch := broadcastShapes("MatMul", ba, bb)
-	out := Zeros(append(append([]int(nil), batch...), m, n)...)
-	// out is zero, so β = 1 spares the BLAS a pass that clears it again.
+	shape := append(append([]int(nil), batch...), m, n)
+	var out *Tensor
+	beta := 1.0 // out is zero, so β = 1 spares the BLAS a pass that clears it again
+	if size := numel(shape, "MatMul"); len(dst) == size && size > 0 && k > 0 {
+		out, beta = &Tensor{data: dst, shape: shape}, 0
+	} else {
+		out = Zeros(shape...)
+	}
 	if m > 0 && n > 0 && k > 0 {
 		ia, ib := batchIndex(ba, batch), batchIndex(bb, batch)
 		ar, ac := a.shape[len(a.shape)-2], a.shape[len(a.shape)-1]
@@ -129,7 +140,7 @@ func mmValues(a, b *Tensor, ta, tb bool) *Tensor {
 			blas64.Gemm(blasTrans(ta), blasTrans(tb), 1,
 				blas64.General{Rows: ar, Cols: ac, Stride: ac, Data: a.data[ia[i]*ar*ac : (ia[i]+1)*ar*ac]},
 				blas64.General{Rows: br, Cols: bc, Stride: bc, Data: b.data[ib[i]*br*bc : (ib[i]+1)*br*bc]},
-				1, blas64.General{Rows: m, Cols: n, Stride: n, Data: out.data[i*m*n : (i+1)*m*n]})
+				beta, blas64.General{Rows: m, Cols: n, Stride: n, Data: out.data[i*m*n : (i+1)*m*n]})
 		}
 	}
 	return out
@@ -140,28 +151,42 @@ func mmValues(a, b *Tensor, ta, tb bool) *Tensor {
 // over a batch gets its gradient by accumulating over the batch in place
 // (mmSum) rather than materializing one product per batch entry.
 func mmBackward(a, b *Tensor, ta, tb bool, g *Tensor) []*Tensor {
-	prod := func(x, y *Tensor, tx, ty bool, want []int) *Tensor {
+	prod := func(x, y *Tensor, tx, ty bool, of *Tensor) *Tensor {
+		want := of.shape
 		if len(want) == 2 && (len(x.shape) > 2 || len(y.shape) > 2) {
 			return mmSum(x, y, tx, ty)
+		}
+		if len(x.shape) == 2 && len(y.shape) == 2 {
+			// A parameter's gradient goes straight into its spare storage.
+			if dst := takeSpare(of); dst != nil {
+				return mmInto(dst, x, y, tx, ty)
+			}
 		}
 		return sumTo(mm(x, y, tx, ty), want)
 	}
 	var ga, gb *Tensor
 	if a.requiresGrad {
 		if !ta {
-			ga = prod(g, b, false, !tb, a.shape)
+			ga = prod(g, b, false, !tb, a)
 		} else {
-			ga = prod(b, g, tb, true, a.shape)
+			ga = prod(b, g, tb, true, a)
 		}
 	}
 	if b.requiresGrad {
 		if !tb {
-			gb = prod(a, g, !ta, false, b.shape)
+			gb = prod(a, g, !ta, false, b)
 		} else {
-			gb = prod(g, a, true, ta, b.shape)
+			gb = prod(g, a, true, ta, b)
 		}
 	}
 	return []*Tensor{ga, gb}
+}
+
+// mmInto is mm writing op(a)·op(b) into dst (see mmValuesInto). It runs
+// only while Backward propagates without recording, so nothing is
+// recorded.
+func mmInto(dst []float64, a, b *Tensor, ta, tb bool) *Tensor {
+	return mmValuesInto(dst, a, b, ta, tb)
 }
 
 // mmSum returns Σ op(a)·op(b) over the broadcast batch of a and b, one
@@ -202,6 +227,7 @@ func b2i(b bool) int {
 // is one matrix product with the bias written into the output beforehand;
 // the weight is never copied to its transpose, in either pass.
 func Linear(x, w, b *Tensor) *Tensor {
+	checkDense("Linear", x, w, b)
 	if len(w.shape) != 2 || len(x.shape) == 0 || x.shape[len(x.shape)-1] != w.shape[1] {
 		panic(fmt.Errorf("tensor: Linear: input of shape %v and weight of shape %v do not match (want […, in] and out×in)", x.shape, w.shape))
 	}
@@ -232,7 +258,13 @@ func Linear(x, w, b *Tensor) *Tensor {
 			gx = mm(g, w, false, false)
 		}
 		if w.requiresGrad {
-			gw = mm(g, x2, true, false)
+			// The weight's gradient goes straight into its spare storage
+			// when ZeroGrad left one (see takeSpare).
+			if dst := takeSpare(w); dst != nil {
+				gw = mmInto(dst, g, x2, true, false)
+			} else {
+				gw = mm(g, x2, true, false)
+			}
 		}
 		if b != nil && b.requiresGrad {
 			gb = SumAxis(g, 0, false)

@@ -74,6 +74,7 @@ func Var(t *Tensor, axis int, unbiased, keepDim bool) *Tensor {
 // elements tie for the maximum, they share the gradient evenly, as in
 // PyTorch's max() without a dimension.
 func Max(t *Tensor) *Tensor {
+	checkDense("Max", t)
 	if len(t.data) == 0 {
 		panic(fmt.Errorf("tensor: Max: empty tensor of shape %v", t.shape))
 	}

@@ -9,6 +9,7 @@ import (
 // order; one dimension may be −1 and is then inferred. The result shares
 // t's storage, as a PyTorch view does.
 func Reshape(t *Tensor, shape ...int) *Tensor {
+	checkDense("Reshape", t)
 	shape = append([]int(nil), shape...)
 	infer := -1
 	n := 1
@@ -115,6 +116,7 @@ func transposeBlocked(dst, src []float64, r, c int) {
 // Permute reorders the dimensions: dimension i of the result is dimension
 // axes[i] of t.
 func Permute(t *Tensor, axes ...int) *Tensor {
+	checkDense("Permute", t)
 	n := len(t.shape)
 	if len(axes) != n {
 		panic(fmt.Errorf("tensor: Permute: %d axes %v for shape %v", len(axes), axes, t.shape))
@@ -166,6 +168,7 @@ func Permute(t *Tensor, axes ...int) *Tensor {
 
 // Narrow returns the slice start ≤ i < start+length of t along axis.
 func Narrow(t *Tensor, axis, start, length int) *Tensor {
+	checkDense("Narrow", t)
 	ax := t.axis(axis, "Narrow")
 	if start < 0 || length < 0 || start+length > t.shape[ax] {
 		panic(fmt.Errorf("tensor: Narrow: range [%d, %d) outside axis %d of shape %v", start, start+length, axis, t.shape))
@@ -210,6 +213,7 @@ func Row(t *Tensor, i int) *Tensor {
 
 // Concat joins tensors along axis; their other dimensions must agree.
 func Concat(ts []*Tensor, axis int) *Tensor {
+	checkDense("Concat", ts...)
 	if len(ts) == 0 {
 		panic(fmt.Errorf("tensor: Concat: no tensors"))
 	}

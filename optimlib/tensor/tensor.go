@@ -8,12 +8,21 @@
 // derivatives are exact: pass createGraph to Grad to differentiate again
 // (Hessian-vector products, full Hessians, Jacobians).
 //
-// Matrix products (MatMul, Conv2d) go through gonum's blas64. The default
-// build installs a Dgemm of its own there on amd64 CPUs with AVX2 and FMA:
-// a packed, blocked product around a register kernel in Go assembly, with
-// gonum's pure Go code for everything else. Build with -tags openblas
-// (cgo, libopenblas) to route products to OpenBLAS instead, or with
-// -tags purego to use gonum alone. BLAS names the one in use.
+// Matrix products (MatMul, Conv2d) go through gonum's blas64. At start-up
+// the package loads OpenBLAS (libopenblas.so.0) at run time when it is
+// installed and cgo is available, and routes products, matrix-vector
+// products and vector kernels to it. Otherwise, on amd64 CPUs with AVX2 and
+// FMA, it installs a Dgemm of its own: a packed, blocked product around a
+// register kernel in Go assembly, with gonum's pure Go code for everything
+// else. The environment variable DESCENT_BLAS (BLASEnv) forces a choice;
+// build with -tags purego to use gonum alone, without cgo. BLAS names the
+// one in use.
+//
+// Gradients may be row-sparse, as PyTorch's sparse gradients of
+// nn.Embedding(sparse=True): Embedding with sparse set gives its weight a
+// gradient that stores only the rows a batch used (NewSparse, IsSparse,
+// SparseRows, SparseValues, Coalesce, Densify). Operations take dense
+// tensors only.
 //
 // Calls that a user makes with bad input (mismatched shapes, an axis out of
 // range) panic with an error that names the operation and the shapes; a
@@ -34,6 +43,16 @@ type Tensor struct {
 	requiresGrad bool
 	grad         *Tensor
 	fn           *node
+	// sparse is set for a row-sparse tensor (see NewSparse); data is then
+	// nil, so that no operation can mistake the stored rows for the dense
+	// storage.
+	sparse *rowSparse
+	// gradFromBackward records that grad was made by Backward (not set by
+	// SetGrad), so that its storage is the tensor's own to reuse; spare is
+	// that storage after ZeroGrad dropped the gradient, for the next
+	// Backward to write into (see takeSpare).
+	gradFromBackward bool
+	spare            []float64
 }
 
 // node records the operation that produced a non-leaf tensor: its inputs
@@ -79,8 +98,14 @@ func numel(shape []int, op string) int {
 
 // Data returns the tensor's values in row-major order. The slice is the
 // tensor's storage: writing to it changes the tensor (optimizers update
-// parameters this way).
-func (t *Tensor) Data() []float64 { return t.data }
+// parameters this way). A row-sparse tensor has no dense storage: Data
+// panics on it (use SparseRows and SparseValues, or Densify).
+func (t *Tensor) Data() []float64 {
+	if t.sparse != nil {
+		checkDense("Data", t)
+	}
+	return t.data
+}
 
 // Shape returns a copy of the tensor's shape.
 func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
@@ -89,21 +114,38 @@ func (t *Tensor) Shape() []int { return append([]int(nil), t.shape...) }
 func (t *Tensor) Dim() int { return len(t.shape) }
 
 // Size returns the length of dimension i; negative i counts from the end.
-func (t *Tensor) Size(i int) int { return t.shape[t.axis(i, "Size")] }
+func (t *Tensor) Size(i int) int { return t.shape[t.axisIndex(i, "Size")] }
 
-// Numel returns the number of elements.
-func (t *Tensor) Numel() int { return len(t.data) }
+// Numel returns the number of elements (of the full shape, for a
+// row-sparse tensor).
+func (t *Tensor) Numel() int {
+	if t.sparse != nil {
+		return numel(t.shape, "Numel")
+	}
+	return len(t.data)
+}
 
 // Item returns the value of a one-element tensor.
 func (t *Tensor) Item() float64 {
+	checkDense("Item", t)
 	if len(t.data) != 1 {
 		panic(fmt.Errorf("tensor: Item: tensor of shape %v has %d elements, want 1", t.shape, len(t.data)))
 	}
 	return t.data[0]
 }
 
-// axis resolves a possibly negative axis against t's dimensions.
+// axis resolves a possibly negative axis against t's dimensions for the
+// operation op, which takes dense tensors only: the operations along an
+// axis refuse a row-sparse t here, before reading its storage.
 func (t *Tensor) axis(i int, op string) int {
+	if t.sparse != nil {
+		checkDense(op, t)
+	}
+	return t.axisIndex(i, op)
+}
+
+// axisIndex resolves a possibly negative axis against t's dimensions.
+func (t *Tensor) axisIndex(i int, op string) int {
 	n := len(t.shape)
 	if i < 0 {
 		i += n
@@ -120,6 +162,9 @@ func (t *Tensor) RequiresGrad() bool { return t.requiresGrad }
 // SetRequiresGrad marks a leaf tensor as a parameter whose gradient
 // Backward computes, and returns t.
 func (t *Tensor) SetRequiresGrad(v bool) *Tensor {
+	if v {
+		checkDense("SetRequiresGrad", t)
+	}
 	if t.fn != nil && !v {
 		panic(fmt.Errorf("tensor: SetRequiresGrad: %s result is not a leaf; use Detach", t.fn.op))
 	}
@@ -134,23 +179,66 @@ func (t *Tensor) IsLeaf() bool { return t.fn == nil }
 // Grad returns the gradient accumulated by Backward, or nil.
 func (t *Tensor) Grad() *Tensor { return t.grad }
 
-// SetGrad replaces the accumulated gradient; g must have t's shape, or be nil.
+// SetGrad replaces the accumulated gradient; g must have t's shape, or be
+// nil. g may be row-sparse.
 func (t *Tensor) SetGrad(g *Tensor) {
 	if g != nil && !sameShape(g.shape, t.shape) {
 		panic(fmt.Errorf("tensor: SetGrad: gradient shape %v does not match tensor shape %v", g.shape, t.shape))
 	}
 	t.grad = g
+	t.gradFromBackward = false
 }
 
-// ZeroGrad drops the accumulated gradient, as PyTorch's
-// zero_grad(set_to_none=True) does.
-func (t *Tensor) ZeroGrad() { t.grad = nil }
+// ZeroGrad drops the accumulated gradient: Grad returns nil until the next
+// Backward, as after PyTorch's zero_grad(set_to_none=True). The storage of
+// a gradient that Backward made is kept and may receive the next Backward's
+// gradient, as PyTorch 1.13's default zero_grad() zeroes the gradient in
+// place and accumulates into it: a gradient kept across ZeroGrad and
+// Backward must be cloned (Clone) first.
+func (t *Tensor) ZeroGrad() {
+	if g := t.grad; g != nil && t.gradFromBackward && g.sparse == nil && len(g.data) == len(t.data) {
+		t.spare = g.data
+	}
+	t.grad = nil
+	t.gradFromBackward = false
+}
+
+// backwardInto is set while Backward (not Grad) propagates without
+// recording a graph: the gradients that reach a leaf then become its Grad,
+// so an operation may compute a leaf's gradient straight into the leaf's
+// spare storage.
+var backwardInto atomic.Bool
+
+// takeSpare returns storage for the gradient of the leaf t that the
+// running Backward is about to compute, when t has spare storage from a
+// gradient that ZeroGrad dropped, and nil otherwise (the caller allocates).
+// The storage is handed out once; its values are stale, so the caller must
+// overwrite every element.
+func takeSpare(t *Tensor) []float64 {
+	if t == nil || t.fn != nil || !t.requiresGrad || t.grad != nil || t.spare == nil ||
+		!backwardInto.Load() || GradEnabled() {
+		return nil
+	}
+	s := t.spare
+	t.spare = nil
+	return s
+}
 
 // Detach returns a tensor sharing t's data that is cut from the graph.
-func (t *Tensor) Detach() *Tensor { return &Tensor{data: t.data, shape: t.shape} }
+func (t *Tensor) Detach() *Tensor {
+	if t.sparse != nil {
+		return &Tensor{shape: t.shape, sparse: &rowSparse{rows: t.sparse.rows, values: t.sparse.values.Detach()}}
+	}
+	return &Tensor{data: t.data, shape: t.shape}
+}
 
-// Clone returns a copy of t's values, cut from the graph.
+// Clone returns a copy of t's values, cut from the graph. The copy of a
+// row-sparse tensor is row-sparse.
 func (t *Tensor) Clone() *Tensor {
+	if t.sparse != nil {
+		return &Tensor{shape: append([]int(nil), t.shape...),
+			sparse: &rowSparse{rows: append([]int(nil), t.sparse.rows...), values: t.sparse.values.Clone()}}
+	}
 	return &Tensor{data: append([]float64(nil), t.data...), shape: append([]int(nil), t.shape...)}
 }
 
@@ -181,8 +269,11 @@ func NoGrad(f func()) {
 }
 
 // record attaches backward to out when grad mode is on and any input
-// requires gradients, and returns out.
+// requires gradients, and returns out. Every operation passes its inputs
+// here, so it is also where a row-sparse input to an operation that does
+// not take one is refused, whether or not gradients are recorded.
 func record(out *Tensor, op string, backward func(g *Tensor) []*Tensor, inputs ...*Tensor) *Tensor {
+	checkDense(op, inputs...)
 	if !GradEnabled() {
 		return out
 	}
@@ -203,50 +294,86 @@ func (t *Tensor) Backward() { t.BackwardWith(nil, false) }
 // BackwardWith is Backward with an explicit output gradient (nil means ones
 // for a one-element t) and, when createGraph is set, a recorded graph for
 // the gradients so that they can be differentiated again.
+//
+// A leaf reached only through sparse Embeddings gets a row-sparse Grad
+// (without createGraph). Accumulation follows PyTorch: a row-sparse
+// gradient added to a row-sparse Grad concatenates their rows; added to a
+// dense one, or a dense one added to it, it gives the dense sum.
 func (t *Tensor) BackwardWith(grad *Tensor, createGraph bool) {
 	if !t.requiresGrad {
 		panic(fmt.Errorf("tensor: Backward: tensor of shape %v does not require grad", t.shape))
 	}
-	grads := propagate(t, grad, createGraph, nil)
+	if !createGraph {
+		backwardInto.Store(true)
+	}
+	grads := func() *gradSet {
+		defer backwardInto.Store(false)
+		return propagateSparse(t, grad, createGraph, nil)
+	}()
 	// Backward functions may hand one tensor to several inputs (Add gives g
 	// to both); a leaf's Grad must own its storage, since optimizers and
 	// users write to it.
-	owned := map[*float64]bool{}
-	if grad != nil && len(grad.data) > 0 {
-		owned[&grad.data[0]] = true
-	}
-	for leaf, g := range grads {
-		if leaf.fn != nil || !leaf.requiresGrad {
+	var owned storageSet
+	owned.add(storage(grad))
+	for i, leaf := range grads.index.list {
+		g := grads.grads[i]
+		if g == nil || leaf.fn != nil || !leaf.requiresGrad {
 			continue
 		}
 		if !createGraph {
-			if len(g.data) > 0 && owned[&g.data[0]] {
+			if owned.has(storage(g)) {
 				g = g.Clone()
 			} else {
 				g = g.Detach()
 			}
-			if len(g.data) > 0 {
-				owned[&g.data[0]] = true
-			}
+			owned.add(storage(g))
 		}
-		if leaf.grad == nil {
+		switch {
+		case leaf.grad == nil:
 			leaf.grad = g
-		} else if createGraph {
-			leaf.grad = Add(leaf.grad, g)
-		} else {
+			leaf.gradFromBackward = !createGraph
+		case createGraph:
+			// A recorded sum: its storage belongs to the graph.
+			leaf.grad = addGrads(leaf.grad, g)
+			leaf.gradFromBackward = false
+		default:
+			// A sparse gradient onto a sparse one stays sparse (the rows are
+			// concatenated, duplicates kept); any other mix is dense.
+			if leaf.grad.sparse != nil || g.sparse != nil {
+				NoGrad(func() { leaf.grad = addGrads(leaf.grad, g) })
+				leaf.gradFromBackward = false
+				continue
+			}
 			acc := leaf.grad.Clone()
 			for i, v := range g.data {
 				acc.data[i] += v
 			}
 			leaf.grad = acc
+			leaf.gradFromBackward = true
 		}
 	}
+}
+
+// storage returns the address of t's first stored value (of its values,
+// for a row-sparse tensor), or nil when t stores none.
+func storage(t *Tensor) *float64 {
+	if t == nil {
+		return nil
+	}
+	if t.sparse != nil {
+		t = t.sparse.values
+	}
+	if len(t.data) == 0 {
+		return nil
+	}
+	return &t.data[0]
 }
 
 // Grad returns the gradients of output with respect to inputs, as
 // torch.autograd.grad does, without touching any tensor's Grad. An input
 // that output does not depend on gets a zero gradient. With createGraph the
-// results are themselves differentiable.
+// results are themselves differentiable; without, the gradient of an input
+// reached only through sparse Embeddings is row-sparse, as in PyTorch.
 func Grad(output *Tensor, inputs []*Tensor, createGraph bool) []*Tensor {
 	res := make([]*Tensor, len(inputs))
 	if !output.requiresGrad {
@@ -255,30 +382,42 @@ func Grad(output *Tensor, inputs []*Tensor, createGraph bool) []*Tensor {
 		}
 		return res
 	}
-	grads := propagate(output, nil, createGraph, inputs)
-	owned := map[*float64]bool{}
+	grads := propagateSparse(output, nil, createGraph, inputs)
+	var owned storageSet
 	for i, in := range inputs {
-		g, ok := grads[in]
+		g, ok := grads.get(in)
 		switch {
 		case !ok:
 			g = Zeros(in.shape...)
-		case !createGraph && len(g.data) > 0 && owned[&g.data[0]]:
+		case !createGraph && owned.has(storage(g)):
 			// Another result already holds this storage (Add hands one
 			// gradient to both operands); each result owns its own.
 			g = g.Clone()
 		}
-		if len(g.data) > 0 {
-			owned[&g.data[0]] = true
-		}
+		owned.add(storage(g))
 		res[i] = g
 	}
 	return res
 }
 
 // propagate runs reverse-mode differentiation from out and returns the
-// gradient of every tensor reached. When stop is non-empty, propagation
-// does not pass through those tensors (they are treated as leaves).
-func propagate(out, grad *Tensor, createGraph bool, stop []*Tensor) map[*Tensor]*Tensor {
+// gradient of every tensor reached, dense. When stop is non-empty,
+// propagation does not pass through those tensors (they are treated as
+// leaves).
+func propagate(out, grad *Tensor, createGraph bool, stop []*Tensor) *gradSet {
+	grads := propagateSparse(out, grad, createGraph, stop)
+	for i, g := range grads.grads {
+		if g != nil && g.sparse != nil {
+			NoGrad(func() { grads.grads[i] = Densify(g) })
+		}
+	}
+	return grads
+}
+
+// propagateSparse is propagate leaving the gradients of leaves and of the
+// stop tensors row-sparse where an operation (a sparse Embedding) made
+// them so, as Backward and Grad hand them to the user.
+func propagateSparse(out, grad *Tensor, createGraph bool, stop []*Tensor) *gradSet {
 	if grad == nil {
 		if len(out.data) != 1 {
 			panic(fmt.Errorf("tensor: Backward: output of shape %v is not a scalar; pass its gradient", out.shape))
@@ -287,49 +426,67 @@ func propagate(out, grad *Tensor, createGraph bool, stop []*Tensor) map[*Tensor]
 	} else if !sameShape(grad.shape, out.shape) {
 		panic(fmt.Errorf("tensor: Backward: gradient shape %v does not match output shape %v", grad.shape, out.shape))
 	}
-	isStop := map[*Tensor]bool{}
+	var isStop nodeIndex
 	for _, s := range stop {
-		isStop[s] = true
+		if _, ok := isStop.id(s); !ok {
+			isStop.add(s)
+		}
 	}
-	// Topological order by depth-first search, iterative to survive deep graphs.
-	var order []*Tensor
-	seen := map[*Tensor]bool{out: true}
+	stopped := func(t *Tensor) bool {
+		if len(stop) == 0 {
+			return false
+		}
+		_, ok := isStop.id(t)
+		return ok
+	}
+	// Topological order by depth-first search, iterative to survive deep
+	// graphs. Tensors are numbered as they are discovered; order lists the
+	// numbers, each after those of its inputs.
+	gs := &gradSet{}
+	gs.index.add(out)
+	var order []int32
 	type frame struct {
 		t    *Tensor
+		id   int32
 		next int
 	}
 	stack := []frame{{t: out}}
 	for len(stack) > 0 {
 		top := &stack[len(stack)-1]
-		if top.t.fn == nil || isStop[top.t] || top.next >= len(top.t.fn.inputs) {
-			order = append(order, top.t)
+		if top.t.fn == nil || stopped(top.t) || top.next >= len(top.t.fn.inputs) {
+			order = append(order, top.id)
 			stack = stack[:len(stack)-1]
 			continue
 		}
 		in := top.t.fn.inputs[top.next]
 		top.next++
-		if in != nil && in.requiresGrad && !seen[in] {
-			seen[in] = true
-			stack = append(stack, frame{t: in})
+		if in != nil && in.requiresGrad {
+			if _, seen := gs.index.id(in); !seen {
+				stack = append(stack, frame{t: in, id: int32(gs.index.add(in))})
+			}
 		}
 	}
-	grads := map[*Tensor]*Tensor{out: grad}
+	gs.grads = make([]*Tensor, len(gs.index.list))
+	gs.grads[0] = grad
 	run := func() {
 		for i := len(order) - 1; i >= 0; i-- {
-			t := order[i]
-			g := grads[t]
-			if g == nil || t.fn == nil || isStop[t] {
+			id := order[i]
+			t, g := gs.index.list[id], gs.grads[id]
+			if g == nil || t.fn == nil || stopped(t) {
 				continue
 			}
-			ins := t.fn.backward(g)
+			// Row-sparse gradients end at leaves (and at the tensors Grad
+			// asks for); an operation's backward takes the dense form.
+			ins := t.fn.backward(Densify(g))
 			for j, in := range t.fn.inputs {
 				if in == nil || !in.requiresGrad || ins[j] == nil {
 					continue
 				}
-				if prev, ok := grads[in]; ok {
-					grads[in] = Add(prev, ins[j])
+				k, _ := gs.index.id(in)
+				if prev := gs.grads[k]; prev != nil {
+					gs.grads[k] = addGrads(prev, ins[j])
 				} else {
-					grads[in] = ins[j]
+					gs.grads[k] = ins[j]
 				}
 			}
 		}
@@ -339,5 +496,107 @@ func propagate(out, grad *Tensor, createGraph bool, stop []*Tensor) map[*Tensor]
 	} else {
 		NoGrad(run)
 	}
-	return grads
+	return gs
+}
+
+// gradSet holds the gradients that a backward pass reached: grads[i] is
+// the gradient of index.list[i], nil when none arrived.
+type gradSet struct {
+	index nodeIndex
+	grads []*Tensor
+}
+
+// get returns the gradient of t, if it was reached.
+func (s *gradSet) get(t *Tensor) (*Tensor, bool) {
+	if s == nil {
+		return nil, false
+	}
+	i, ok := s.index.id(t)
+	if !ok || s.grads[i] == nil {
+		return nil, false
+	}
+	return s.grads[i], true
+}
+
+// smallGraph is the number of tensors up to which nodeIndex searches a
+// list instead of building a map: the graphs of the lecture's 2-D problems
+// have a few dozen tensors, for which a map's allocation and hashing cost
+// more than the search.
+const smallGraph = 32
+
+// nodeIndex numbers tensors in the order they are added.
+type nodeIndex struct {
+	list []*Tensor
+	m    map[*Tensor]int32 // built once list outgrows smallGraph
+}
+
+// id returns t's number, if t was added.
+func (x *nodeIndex) id(t *Tensor) (int, bool) {
+	if x.m != nil {
+		i, ok := x.m[t]
+		return int(i), ok
+	}
+	for i, u := range x.list {
+		if u == t {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// add numbers t, which must not have been added, and returns its number.
+func (x *nodeIndex) add(t *Tensor) int {
+	i := len(x.list)
+	x.list = append(x.list, t)
+	switch {
+	case x.m != nil:
+		x.m[t] = int32(i)
+	case len(x.list) > smallGraph:
+		x.m = make(map[*Tensor]int32, 4*len(x.list))
+		for j, u := range x.list {
+			x.m[u] = int32(j)
+		}
+	}
+	return i
+}
+
+// storageSet is a set of storage addresses (see storage), small ones kept
+// in a list.
+type storageSet struct {
+	list []*float64
+	m    map[*float64]bool
+}
+
+// has reports whether p is in the set; nil is never in it.
+func (s *storageSet) has(p *float64) bool {
+	if p == nil {
+		return false
+	}
+	if s.m != nil {
+		return s.m[p]
+	}
+	for _, q := range s.list {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// add puts p in the set; nil is ignored.
+func (s *storageSet) add(p *float64) {
+	if p == nil {
+		return
+	}
+	if s.m != nil {
+		s.m[p] = true
+		return
+	}
+	s.list = append(s.list, p)
+	if len(s.list) > smallGraph {
+		s.m = make(map[*float64]bool, 4*len(s.list))
+		for _, q := range s.list {
+			s.m[q] = true
+		}
+	}
 }
