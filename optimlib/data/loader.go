@@ -139,8 +139,12 @@ func collate(ds Dataset, idx []int) Batch {
 	dx, dy := numel(xs), numel(ys)
 	x := make([]float64, len(idx)*dx)
 	y := make([]float64, len(idx)*dy)
-	for k, i := range idx {
-		ds.Fill(i, x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
+	if bf, ok := ds.(BatchFiller); ok {
+		bf.FillBatch(idx, x, y)
+	} else {
+		for k, i := range idx {
+			ds.Fill(i, x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
+		}
 	}
 	return Batch{
 		X: tensor.New(x, append([]int{len(idx)}, xs...)...),
