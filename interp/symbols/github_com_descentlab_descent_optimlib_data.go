@@ -38,6 +38,7 @@ func init() {
 
 		// type definitions
 		"Batch":         reflect.ValueOf((*data.Batch)(nil)),
+		"BatchFiller":   reflect.ValueOf((*data.BatchFiller)(nil)),
 		"DataLoader":    reflect.ValueOf((*data.DataLoader)(nil)),
 		"Dataset":       reflect.ValueOf((*data.Dataset)(nil)),
 		"IDX":           reflect.ValueOf((*data.IDX)(nil)),
@@ -46,8 +47,31 @@ func init() {
 		"TensorDataset": reflect.ValueOf((*data.TensorDataset)(nil)),
 
 		// interface wrapper definitions
-		"_Dataset": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_data_Dataset)(nil)),
+		"_BatchFiller": reflect.ValueOf((*_github_com_descentlab_descent_optimlib_data_BatchFiller)(nil)),
+		"_Dataset":     reflect.ValueOf((*_github_com_descentlab_descent_optimlib_data_Dataset)(nil)),
 	}
+}
+
+// _github_com_descentlab_descent_optimlib_data_BatchFiller is an interface wrapper for BatchFiller type
+type _github_com_descentlab_descent_optimlib_data_BatchFiller struct {
+	IValue     interface{}
+	WFill      func(i int, x []float64, y []float64)
+	WFillBatch func(idx []int, x []float64, y []float64)
+	WLen       func() int
+	WShapes    func() (x []int, y []int)
+}
+
+func (W _github_com_descentlab_descent_optimlib_data_BatchFiller) Fill(i int, x []float64, y []float64) {
+	W.WFill(i, x, y)
+}
+func (W _github_com_descentlab_descent_optimlib_data_BatchFiller) FillBatch(idx []int, x []float64, y []float64) {
+	W.WFillBatch(idx, x, y)
+}
+func (W _github_com_descentlab_descent_optimlib_data_BatchFiller) Len() int {
+	return W.WLen()
+}
+func (W _github_com_descentlab_descent_optimlib_data_BatchFiller) Shapes() (x []int, y []int) {
+	return W.WShapes()
 }
 
 // _github_com_descentlab_descent_optimlib_data_Dataset is an interface wrapper for Dataset type
