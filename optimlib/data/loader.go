@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"runtime"
+	"sync"
 
 	"github.com/descentlab/descent/optimlib/tensor"
 )
@@ -43,6 +45,13 @@ type LoaderConfig struct {
 	Seed int64
 	// DropLast drops the last batch of an epoch when it is short.
 	DropLast bool
+	// Prefetch is the number of batches prepared ahead on a background
+	// goroutine while the loop trains on the current one, as PyTorch's
+	// worker processes do (num_workers, prefetch_factor); 0 prepares each
+	// batch in Next. The batches and their order are the same either way.
+	// With Prefetch the data set's Fill runs concurrently with the loop, so
+	// the loop must not change the data set during an epoch.
+	Prefetch int
 }
 
 // DataLoader yields the mini-batches of a data set, epoch after epoch, like
@@ -65,12 +74,13 @@ type DataLoader struct {
 	epoch  int
 	active bool
 	batch  Batch
+	ahead  *prefetcher // the epoch's batches being prepared, with Prefetch
 }
 
 // NewDataLoader returns a loader over ds.
 func NewDataLoader(ds Dataset, cfg LoaderConfig) *DataLoader {
-	if cfg.BatchSize < 0 {
-		panic(fmt.Errorf("data: NewDataLoader: negative batch size %d", cfg.BatchSize))
+	if cfg.BatchSize < 0 || cfg.Prefetch < 0 {
+		panic(fmt.Errorf("data: NewDataLoader: negative batch size %d or prefetch %d", cfg.BatchSize, cfg.Prefetch))
 	}
 	if cfg.BatchSize == 0 {
 		cfg.BatchSize = 1
@@ -91,7 +101,19 @@ func (l *DataLoader) Len() int {
 func (l *DataLoader) Epoch() int { return l.epoch }
 
 // Reset abandons the current epoch; the next call to Next starts a new one.
-func (l *DataLoader) Reset() { l.active = false }
+func (l *DataLoader) Reset() {
+	l.active = false
+	l.stopPrefetch()
+}
+
+// stopPrefetch stops the background preparation of batches, if any, and
+// waits for it to end.
+func (l *DataLoader) stopPrefetch() {
+	if l.ahead != nil {
+		l.ahead.stop()
+		l.ahead = nil
+	}
+}
 
 // Next advances to the next batch and reports whether there is one. At the
 // end of an epoch it returns false once.
@@ -115,11 +137,85 @@ func (l *DataLoader) Next() bool {
 	if l.pos >= n || (l.cfg.DropLast && end-l.pos < l.cfg.BatchSize) {
 		l.active = false
 		l.batch = Batch{}
+		l.stopPrefetch()
 		return false
 	}
-	l.batch = collate(l.ds, l.order[l.pos:end])
+	if l.cfg.Prefetch > 0 {
+		if l.ahead == nil {
+			l.ahead = startPrefetch(l.ds, l.order, l.pos, l.cfg)
+			// A loader dropped in the middle of an epoch stops its
+			// goroutine when it is collected.
+			runtime.AddCleanup(l, (*prefetcher).stop, l.ahead)
+		}
+		item := l.ahead.next()
+		if item.failure != nil {
+			l.active = false
+			l.stopPrefetch()
+			panic(item.failure)
+		}
+		l.batch = item.batch
+	} else {
+		l.batch = collate(l.ds, l.order[l.pos:end])
+	}
 	l.pos = end
 	return true
+}
+
+// prefetcher prepares the batches of one epoch in order on a goroutine of
+// its own, at most cap(out) ahead of the loop.
+type prefetcher struct {
+	out  chan prefetched
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+// prefetched is a prepared batch, or the panic that preparing it raised.
+type prefetched struct {
+	batch   Batch
+	failure any
+}
+
+// startPrefetch starts preparing the batches of order from position pos.
+func startPrefetch(ds Dataset, order []int, pos int, cfg LoaderConfig) *prefetcher {
+	p := &prefetcher{out: make(chan prefetched, cfg.Prefetch), quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for ; pos < len(order); pos += cfg.BatchSize {
+			end := min(pos+cfg.BatchSize, len(order))
+			if cfg.DropLast && end-pos < cfg.BatchSize {
+				return
+			}
+			item := func() (item prefetched) {
+				defer func() {
+					if r := recover(); r != nil {
+						item.failure = r
+					}
+				}()
+				return prefetched{batch: collate(ds, order[pos:end])}
+			}()
+			select {
+			case p.out <- item:
+			case <-p.quit:
+				return
+			}
+			if item.failure != nil {
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// next returns the next prepared batch, or the panic that preparing it
+// raised (a bad sample, say), for Next to raise on the loop's goroutine.
+func (p *prefetcher) next() prefetched { return <-p.out }
+
+// stop ends the preparation and waits for its goroutine; it may be called
+// more than once.
+func (p *prefetcher) stop() {
+	p.once.Do(func() { close(p.quit) })
+	<-p.done
 }
 
 // Batch returns the current batch.
