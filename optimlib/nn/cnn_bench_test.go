@@ -54,23 +54,5 @@ func BenchmarkCNNStep(b *testing.B) {
 		NewConv2d(1, 8, 3, 1, 1, rng), NewBatchNorm2d(8), NewReLU(), NewMaxPool2d(2, 2, 0),
 		NewConv2d(8, 16, 3, 1, 1, rng), NewBatchNorm2d(16), NewReLU(), NewMaxPool2d(2, 2, 0),
 		NewFlatten(), NewLinear(16*7*7, 10, rng))
-	x := tensor.Rand(rng, 64, 1, 28, 28)
-	labels := make([]int, 64)
-	for i := range labels {
-		labels[i] = rng.Intn(10)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		loss := CrossEntropy(model.Forward(x), labels)
-		model.ZeroGrad()
-		loss.Backward()
-		for _, p := range model.Parameters() {
-			d := p.Data()
-			for j, g := range p.Grad().Data() {
-				d[j] -= 0.01 * g
-			}
-		}
-	}
-	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "samples/s")
+	benchTrainStep(b, model, tensor.Rand(rng, 64, 1, 28, 28), rng)
 }

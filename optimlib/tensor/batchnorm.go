@@ -181,13 +181,21 @@ func batchNormGradOps(x, weight, bias, g *Tensor, l bnLayout, eps float64) []*Te
 		d := Sub(Sub(gxhat, channelMean(gxhat)), Mul(xhat, channelMean(Mul(gxhat, xhat))))
 		gx = Reshape(Mul(d, invStd), x.shape...)
 	}
+	gw, gb = affineGradOps(g3, xhat, weight, bias, l)
+	return []*Tensor{gx, gw, gb}
+}
+
+// affineGradOps returns the gradients of γ·x̂ + β with respect to γ and β
+// (nil for those absent or not requiring one), in differentiable ops: the
+// channel sums of g·x̂ and of g.
+func affineGradOps(g3, xhat, weight, bias *Tensor, l bnLayout) (gw, gb *Tensor) {
 	if weight != nil && weight.requiresGrad {
 		gw = Reshape(channelSum(Mul(g3, xhat)), l.c)
 	}
 	if bias != nil && bias.requiresGrad {
 		gb = Reshape(channelSum(g3), l.c)
 	}
-	return []*Tensor{gx, gw, gb}
+	return gw, gb
 }
 
 // channelSum sums an N×C×S tensor over axes 0 and 2, keeping them.
@@ -254,12 +262,7 @@ func batchNormEvalGrad(x, weight, bias, g *Tensor, l bnLayout, mu, invStd []floa
 			}
 			gx = Reshape(Mul(gxhat, k), x.shape...)
 		}
-		if weight != nil && weight.requiresGrad {
-			gw = Reshape(channelSum(Mul(g3, xhat)), l.c)
-		}
-		if bias != nil && bias.requiresGrad {
-			gb = Reshape(channelSum(g3), l.c)
-		}
+		gw, gb = affineGradOps(g3, xhat, weight, bias, l)
 		return []*Tensor{gx, gw, gb}
 	}
 	if x.requiresGrad {
