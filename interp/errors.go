@@ -119,11 +119,7 @@ func (c *cellRun) panicError(err error, frames []string) error {
 		}
 		line, _ := strconv.Atoi(m[1])
 		col, _ := strconv.Atoi(m[2])
-		fn := genericSuffix.ReplaceAllString(strings.TrimPrefix(m[3], "main."), "")
-		if fn == "main" || fn == "main.func" {
-			fn = "cell"
-		}
-		tb = append(tb, fmt.Sprintf("  at %d:%d in %s", line, col, fn))
+		tb = append(tb, fmt.Sprintf("  at %d:%d in %s", line, col, frameFunc(m[3])))
 		if first {
 			tb = append(tb, c.quote(line, col)...)
 			value = fmt.Sprintf("%d:%d: panic: %s", line, col, msg)
@@ -181,4 +177,15 @@ func (f *panicFilter) end() []string {
 	fr := f.frames
 	f.frames = nil
 	return fr
+}
+
+// frameFunc names the interpreted function of a frame for a traceback:
+// without the package and type parameters, and "cell" for the cell's own
+// top-level code.
+func frameFunc(name string) string {
+	fn := genericSuffix.ReplaceAllString(strings.TrimPrefix(name, "main."), "")
+	if fn == "main" || fn == "main.func" {
+		return "cell"
+	}
+	return fn
 }

@@ -2,7 +2,6 @@ package interp
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/descentlab/descent/optimlib/interrupt"
 )
@@ -70,11 +69,7 @@ func (g *goroutinePanic) cellError(s *Session, code string) *CellError {
 		if m == nil {
 			continue
 		}
-		fn := genericSuffix.ReplaceAllString(strings.TrimPrefix(m[3], "main."), "")
-		if fn == "main" || fn == "main.func" {
-			fn = "cell"
-		}
-		tb = append(tb, fmt.Sprintf("  at %s:%s in %s", m[1], m[2], fn))
+		tb = append(tb, fmt.Sprintf("  at %s:%s in %s", m[1], m[2], frameFunc(m[3])))
 	}
 	where := fmt.Sprintf("  in the goroutine started at %d:%d", g.line, g.col)
 	if !here {

@@ -679,6 +679,9 @@ func containsAny(s, chars string) bool {
 // two executions of the same call: called again in a loop, a function
 // would start from the values it returned the time before. (Blank results
 // keep their name, which signatures show; only a bare return reads them.)
+// A result that the body never names, in a body without a bare return, is
+// never read before its return value is written, and is left alone: the
+// assignment costs a call of the function as much as a small body does.
 func (r *rewriter) zeroResults(ft *ast.FuncType, body *ast.BlockStmt) {
 	if ft.Results == nil || body == nil || r.shadowed("new") {
 		return
@@ -690,10 +693,11 @@ func (r *rewriter) zeroResults(ft *ast.FuncType, body *ast.BlockStmt) {
 		return
 	}
 	r.c.zeroed[ft] = true
+	named, bare := resultUses(body)
 	var lhs, rhs []ast.Expr
 	for _, f := range ft.Results.List {
 		for _, n := range f.Names {
-			if n.Name == "_" {
+			if n.Name == "_" || !bare && !named[n.Name] {
 				continue
 			}
 			pos := n.Pos()
@@ -707,4 +711,27 @@ func (r *rewriter) zeroResults(ft *ast.FuncType, body *ast.BlockStmt) {
 	}
 	zero := &ast.AssignStmt{Lhs: lhs, TokPos: body.Lbrace, Tok: token.ASSIGN, Rhs: rhs}
 	body.List = append([]ast.Stmt{zero}, body.List...)
+}
+
+// resultUses returns the identifiers that body names (in nested function
+// literals too, which may capture a result) and whether body has a bare
+// return of its own (not one of a nested function literal).
+func resultUses(body *ast.BlockStmt) (named map[string]bool, bare bool) {
+	named = map[string]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			named[id.Name] = true
+		}
+		return true
+	})
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			bare = bare || len(n.Results) == 0
+		}
+		return true
+	})
+	return named, bare
 }

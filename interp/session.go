@@ -623,44 +623,16 @@ const anyVar = "__descentAny"
 // defineThroughAny defines the global name from x when yaegi cannot type
 // the definition at the top level (generic calls): x is evaluated into a
 // variable of type any, its dynamic type is written as Go, and name is
-// declared with that type and assigned.
+// declared with that type and assigned (see defineAllThroughAny).
 func (c *cellRun) defineThroughAny(name *ast.Ident, x ast.Expr) error {
-	pos := x.Pos()
-	set := &ast.AssignStmt{Lhs: []ast.Expr{ident(anyVar, pos)}, Tok: token.ASSIGN, TokPos: pos, Rhs: []ast.Expr{x}}
-	if _, err := c.compileRun(&ast.BlockStmt{List: []ast.Stmt{set}}); err != nil {
-		return err
-	}
-	v := c.s.in.Globals()[anyVar]
-	for v.IsValid() && v.Kind() == reflect.Interface && !v.IsNil() {
-		v = v.Elem()
-	}
-	if !v.IsValid() || v.Kind() == reflect.Interface {
-		return fmt.Errorf("no type")
-	}
-	typ, ok := c.s.typeString(v.Type())
-	if !ok {
-		return fmt.Errorf("type %s cannot be written in a cell", v.Type())
-	}
-	src := fmt.Sprintf("package main;var %s %s;func main(){%s = %s.(%s)}", name.Name, typ, name.Name, anyVar, typ)
-	f, err := parser.ParseFile(c.s.in.FileSet(), fileName, src, 0)
-	if err != nil {
-		return err
-	}
-	decl := &ast.File{Name: f.Name, Decls: f.Decls[:1]}
-	restore := forgetSym(c.s.in, name.Name, false)
-	if _, err := c.compileRun(decl); err != nil {
-		restore()
-		return err
-	}
-	_, err = c.compileRun(f.Decls[1].(*ast.FuncDecl).Body)
-	return err
+	return c.defineAllThroughAny([]*ast.Ident{name}, []ast.Expr{x})
 }
 
-// defineAllThroughAny is defineThroughAny for "a, b := x, y", which yaegi
-// fails to type at the top level when a value is an element of what a
-// compiled method returns (w.Data()[0]): the values are evaluated, in
-// order, into a []any, and each name is declared with its value's
-// dynamic type and assigned.
+// defineAllThroughAny defines the global names from the values xs when
+// yaegi cannot type the definition at the top level (a generic call; an
+// element of what a compiled method returns, w.Data()[0]): the values are
+// evaluated, in order, into a []any, and each name is declared with its
+// value's dynamic type and assigned.
 func (c *cellRun) defineAllThroughAny(names []*ast.Ident, xs []ast.Expr) error {
 	pos := xs[0].Pos()
 	list := &ast.CompositeLit{Type: &ast.ArrayType{Lbrack: pos, Elt: ident("any", pos)}, Lbrace: pos, Elts: xs, Rbrace: pos}
@@ -784,10 +756,10 @@ func (c *cellRun) runFinal(x ast.Expr) (Result, error) {
 	wrapped := &ast.ExprStmt{X: x}
 	c.rewrite(wrapped)
 	x = wrapped.X
-	if n, known := c.s.resultCount(x); known && n > 1 && !writes(x) {
-		return c.runValues(x, n)
-	}
-	if !c.s.hasSingleValue(x) {
+	if n, known := c.s.resultCount(x); known && n != 1 {
+		if n > 1 && !writes(x) {
+			return c.runValues(x, n)
+		}
 		_, err := c.compileRun(&ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: x}}})
 		return Result{}, err
 	}
@@ -1076,13 +1048,6 @@ func (c *cellRun) syntaxError(err error) error {
 		return c.formatError("SyntaxError", e.Pos.Line, e.Pos.Column, msg)
 	}
 	return &CellError{Name: "SyntaxError", Value: err.Error(), Traceback: []string{err.Error()}}
-}
-
-// hasSingleValue reports whether x can be evaluated as one value: calls
-// with a known number of results other than one are not.
-func (s *Session) hasSingleValue(x ast.Expr) bool {
-	n, known := s.resultCount(x)
-	return !known || n == 1
 }
 
 // resultCount returns the number of values of x when it is a call whose

@@ -1,9 +1,6 @@
 package data
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/descentlab/descent/optimlib/internal/parallel"
 
 // BatchFiller is a Dataset that can fill a whole batch at once. The
 // package's own data sets implement it (a Subset does when its data set
@@ -24,51 +21,17 @@ type BatchFiller interface {
 const minBatchFill = 1 << 15
 
 // fillBatch fills the batch idx of ds sample by sample, splitting the
-// samples between the cores for a large batch. fill must be safe to call
+// samples between the cores for a large batch (a bad index panics in fill,
+// and the panic reaches the caller). fill must be safe to call
 // concurrently for different samples.
 func fillBatch(ds Dataset, idx []int, x, y []float64, fill func(i int, x, y []float64)) {
 	xs, ys := ds.Shapes()
 	dx, dy := numel(xs), numel(ys)
-	run := func(lo, hi int) {
+	parallel.Ranges(len(idx), max(1, minBatchFill/max(dx, 1)), func(lo, hi int) {
 		for k := lo; k < hi; k++ {
 			fill(idx[k], x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
 		}
-	}
-	w := min(runtime.GOMAXPROCS(0), len(idx)*dx/minBatchFill)
-	if w <= 1 {
-		run(0, len(idx))
-		return
-	}
-	// A bad index panics in Fill; the panic is raised again on the
-	// caller's goroutine, where a notebook cell can report it.
-	var wg sync.WaitGroup
-	var once sync.Once
-	var failure any
-	size := (len(idx) + w - 1) / w
-	for lo := size; lo < len(idx); lo += size {
-		wg.Add(1)
-		go func(lo, hi int) {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					once.Do(func() { failure = r })
-				}
-			}()
-			run(lo, hi)
-		}(lo, min(lo+size, len(idx)))
-	}
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				once.Do(func() { failure = r })
-			}
-		}()
-		run(0, min(size, len(idx)))
-	}()
-	wg.Wait()
-	if failure != nil {
-		panic(failure)
-	}
+	})
 }
 
 // FillBatch fills a batch of images, on all cores for a large one.
@@ -89,9 +52,15 @@ func (s *subset) FillBatch(idx []int, x, y []float64) {
 		return
 	}
 	// A data set of the user's may not be safe to fill concurrently.
-	xs, ys := s.ds.Shapes()
+	fillSerial(s.ds, inner, x, y)
+}
+
+// fillSerial fills the batch idx of ds sample by sample on the caller's
+// goroutine.
+func fillSerial(ds Dataset, idx []int, x, y []float64) {
+	xs, ys := ds.Shapes()
 	dx, dy := numel(xs), numel(ys)
-	for k, i := range inner {
-		s.ds.Fill(i, x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
+	for k, i := range idx {
+		ds.Fill(i, x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
 	}
 }

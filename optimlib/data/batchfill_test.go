@@ -1,7 +1,10 @@
 package data
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -42,7 +45,7 @@ func TestFillBatch(t *testing.T) {
 		yv[i] = float64(i % 7)
 	}
 	ds := NewTensorDataset(tensor.New(xv, n, d), tensor.New(yv, n))
-	idx := make([]int, 500) // 50,000 values: split between goroutines
+	idx := make([]int, 1000) // 100,000 values: split between goroutines
 	for k := range idx {
 		idx[k] = (k * 37) % n
 	}
@@ -96,4 +99,32 @@ func TestFillBatch(t *testing.T) {
 		}
 	}()
 	ds.FillBatch(bad, make([]float64, len(bad)*d), make([]float64, len(bad)))
+}
+
+// TestFillBatchSplits checks that the batch of TestFillBatch is large
+// enough to be filled on more than one goroutine, so that it tests the
+// concurrent path.
+func TestFillBatchSplits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	ds := NewTensorDataset(tensor.Zeros(600, 100), tensor.Zeros(600))
+	var mu sync.Mutex
+	goroutines := map[int]bool{}
+	idx := make([]int, 1000)
+	fillBatch(ds, idx, make([]float64, 1000*100), make([]float64, 1000), func(i int, x, y []float64) {
+		mu.Lock()
+		goroutines[goid()] = true
+		mu.Unlock()
+	})
+	if len(goroutines) < 2 {
+		t.Errorf("a batch of 1000×100 values was filled on %d goroutine(s), want 2", len(goroutines))
+	}
+}
+
+// goid returns the running goroutine's number, read from its stack header.
+func goid() int {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	var id int
+	fmt.Sscanf(string(buf[:n]), "goroutine %d", &id)
+	return id
 }

@@ -75,6 +75,8 @@ type DataLoader struct {
 	active bool
 	batch  Batch
 	ahead  *prefetcher // the epoch's batches being prepared, with Prefetch
+	// aheadCleanup stops ahead if the loader is dropped mid-epoch.
+	aheadCleanup runtime.Cleanup
 }
 
 // NewDataLoader returns a loader over ds.
@@ -110,6 +112,7 @@ func (l *DataLoader) Reset() {
 // waits for it to end.
 func (l *DataLoader) stopPrefetch() {
 	if l.ahead != nil {
+		l.aheadCleanup.Stop()
 		l.ahead.stop()
 		l.ahead = nil
 	}
@@ -145,7 +148,7 @@ func (l *DataLoader) Next() bool {
 			l.ahead = startPrefetch(l.ds, l.order, l.pos, l.cfg)
 			// A loader dropped in the middle of an epoch stops its
 			// goroutine when it is collected.
-			runtime.AddCleanup(l, (*prefetcher).stop, l.ahead)
+			l.aheadCleanup = runtime.AddCleanup(l, (*prefetcher).stop, l.ahead)
 		}
 		item := l.ahead.next()
 		if item.failure != nil {
@@ -238,9 +241,7 @@ func collate(ds Dataset, idx []int) Batch {
 	if bf, ok := ds.(BatchFiller); ok {
 		bf.FillBatch(idx, x, y)
 	} else {
-		for k, i := range idx {
-			ds.Fill(i, x[k*dx:(k+1)*dx], y[k*dy:(k+1)*dy])
-		}
+		fillSerial(ds, idx, x, y)
 	}
 	return Batch{
 		X: tensor.New(x, append([]int{len(idx)}, xs...)...),

@@ -154,25 +154,20 @@ func (r *Adagrad) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
 	if r.WeightDecay != 0 {
 		panic(fmt.Errorf("optim: Adagrad: weight_decay option is not compatible with sparse gradients (gradient of shape %v)", g.Shape()))
 	}
-	rows, vals, inner := coalescedRows("Adagrad", w, g)
+	rows, vals, inner := sparseGrad("Adagrad", w, g, true)
 	sum, fresh := s.Buf("sum", len(w))
 	if fresh {
 		for i := range sum {
 			sum[i] = r.InitialAccumulatorValue
 		}
 	}
-	clr := r.LR / (1 + float64(s.Step-1)*r.LRDecay)
-	for k, row := range rows {
-		for j := 0; j < inner; j++ {
-			i := row*inner + j
-			gi := vals[k*inner+j]
-			if r.Maximize {
-				gi = -gi
-			}
-			sum[i] += gi * gi
-			w[i] += -clr * (gi / (math.Sqrt(sum[i]) + r.Eps))
-		}
-	}
+	clr := r.LR / (1 + float64(float64(s.Step-1)*r.LRDecay))
+	// torch squares the values, adds them to the sum, and adds
+	// g/(√sum + ε) with alpha −clr (one rounding).
+	forSparse(rows, vals, inner, r.Maximize, func(i int, gi float64) {
+		sum[i] += float64(gi * gi)
+		w[i] = math.FMA(-clr, gi/(math.Sqrt(sum[i])+r.Eps), w[i])
+	})
 }
 
 // Adadelta adapts the step from running averages of squared gradients and

@@ -329,6 +329,9 @@ func TestTorchKernels(t *testing.T) {
 		Powers [][4]float64 `json:"powers"`
 	}
 	readJSON(t, "kernels.json", &fx)
+	if len(fx.Vectors) == 0 || len(fx.Powers) == 0 {
+		t.Fatalf("kernel fixtures hold %d vectors and %d powers; regenerate testdata", len(fx.Vectors), len(fx.Powers))
+	}
 	for _, v := range fx.Vectors {
 		abs := make([]float64, len(v.X))
 		for i, x := range v.X {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/descentlab/descent/optimlib/internal/parallel"
 	"github.com/descentlab/descent/optimlib/tensor"
 )
 
@@ -77,7 +78,7 @@ func (r *SGD) Update(s *State, w, g []float64) {
 		p = p[:len(w)]
 	}
 	g = g[:len(w)]
-	parallelChunks(len(w), func(lo, hi int) {
+	parallel.Ranges(len(w), minChunk, func(lo, hi int) {
 		var pc []float64
 		if p != nil {
 			pc = p[lo:hi]
@@ -85,6 +86,11 @@ func (r *SGD) Update(s *State, w, g []float64) {
 		r.update(w[lo:hi], g[lo:hi], pc, fresh)
 	})
 }
+
+// minChunk is the smallest number of elements worth a goroutine of its own
+// in SGD's update (see parallel.Ranges): below it, starting the goroutine
+// costs more than the loop.
+const minChunk = 1 << 15
 
 // update is Update on one chunk of a parameter. PyTorch's add_ with an
 // alpha rounds once (a fused multiply-add on this hardware), so the rule is

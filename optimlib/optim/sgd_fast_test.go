@@ -78,19 +78,3 @@ func refSGD(c SGD, w, g, buf []float64) []float64 {
 	}
 	return buf
 }
-
-func TestParallelChunksCover(t *testing.T) {
-	for _, n := range []int{0, 1, minChunk, 2*minChunk + 1, 5*minChunk + 3} {
-		seen := make([]int32, n)
-		parallelChunks(n, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				seen[i]++
-			}
-		})
-		for i, c := range seen {
-			if c != 1 {
-				t.Fatalf("n=%d: element %d visited %d times", n, i, c)
-			}
-		}
-	}
-}

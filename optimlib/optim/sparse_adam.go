@@ -93,7 +93,7 @@ func (r *SparseAdam) denseGradientError(p *tensor.Tensor) error {
 
 // UpdateSparse applies the rule to the rows of w that g stores.
 func (r *SparseAdam) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
-	rows, vals, inner := coalescedRows("SparseAdam", w, g)
+	rows, vals, inner := sparseGrad("SparseAdam", w, g, true)
 	b1, b2 := r.Betas[0], r.Betas[1]
 	m, _ := s.Buf("exp_avg", len(w))
 	v, _ := s.Buf("exp_avg_sq", len(w))
@@ -101,40 +101,45 @@ func (r *SparseAdam) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
 	bc1 := 1 - torchPow(b1, t)
 	bc2 := 1 - torchPow(b2, t)
 	stepSize := r.LR * math.Sqrt(bc2) / bc1
-	for k, row := range rows {
-		for j := 0; j < inner; j++ {
-			i := row*inner + j
-			gi := vals[k*inner+j]
-			if r.Maximize {
-				gi = -gi
-			}
-			// PyTorch's order: the moment updates are formed as increments,
-			// and the new moments are recomputed from them for the step.
-			oldM, oldV := m[i], v[i]
-			dm := (gi - oldM) * (1 - b1)
-			dv := (gi*gi - oldV) * (1 - b2)
-			m[i] = oldM + dm
-			v[i] = oldV + dv
-			numer := dm + oldM
-			denom := math.Sqrt(dv+oldV) + r.Eps
-			w[i] += -stepSize * (numer / denom)
-		}
-	}
+	forSparse(rows, vals, inner, r.Maximize, func(i int, gi float64) {
+		// PyTorch's order: the moment updates are formed as increments
+		// (each operation rounded on its own), and the step divides the
+		// new moments, which torch recomputes from the same increments.
+		dm := float64(float64(gi-m[i]) * (1 - b1))
+		dv := float64(float64(float64(gi*gi)-v[i]) * (1 - b2))
+		m[i] += dm
+		v[i] += dv
+		w[i] += float64(-stepSize * (m[i] / (math.Sqrt(v[i]) + r.Eps)))
+	})
 }
 
-// coalescedRows returns the distinct rows of the row-sparse gradient g of
-// the parameter storage w, in increasing order, the summed values of each
-// (row after row), and the number of elements of a row. It panics when g
-// does not have w's size.
-func coalescedRows(op string, w []float64, g *tensor.Tensor) (rows []int, vals []float64, inner int) {
+// sparseGrad returns the stored rows of the row-sparse gradient g of the
+// parameter storage w (distinct and in increasing order, their values
+// summed, when coalesce is set), their values row after row, and the
+// number of elements of a row. It panics when g does not have w's size.
+func sparseGrad(op string, w []float64, g *tensor.Tensor, coalesce bool) (rows []int, vals []float64, inner int) {
 	if g.Numel() != len(w) {
 		panic(fmt.Errorf("optim: %s: gradient of shape %v has %d values, parameter %d", op, g.Shape(), g.Numel(), len(w)))
 	}
-	c := tensor.Coalesce(g)
-	shape := g.Shape()
-	inner = 1
-	for _, d := range shape[1:] {
-		inner *= d
+	if coalesce {
+		g = tensor.Coalesce(g)
 	}
-	return c.SparseRows(), c.SparseValues().Data(), inner
+	if n := g.Size(0); n > 0 {
+		inner = len(w) / n
+	}
+	return g.SparseRows(), g.SparseValues().Data(), inner
+}
+
+// forSparse calls f with the storage index i and the gradient value of
+// every element of the stored rows, in order; the value is negated when
+// maximize is set.
+func forSparse(rows []int, vals []float64, inner int, maximize bool, f func(i int, gi float64)) {
+	for k, row := range rows {
+		for j, gi := range vals[k*inner : (k+1)*inner] {
+			if maximize {
+				gi = -gi
+			}
+			f(row*inner+j, gi)
+		}
+	}
 }

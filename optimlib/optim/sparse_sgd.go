@@ -15,9 +15,7 @@ import (
 // refused (PyTorch raises "add(sparse, dense) is not supported"): it would
 // touch every row.
 func (r *SGD) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
-	if g.Numel() != len(w) {
-		panic(fmt.Errorf("optim: SGD: gradient of shape %v has %d values, parameter %d", g.Shape(), g.Numel(), len(w)))
-	}
+	rows, vals, inner := sparseGrad("SGD", w, g, false)
 	if r.WeightDecay != 0 {
 		panic(fmt.Errorf("optim: SGD: weight decay %g is not supported with sparse gradients (gradient of shape %v)", r.WeightDecay, g.Shape()))
 	}
@@ -25,18 +23,7 @@ func (r *SGD) UpdateSparse(s *State, w []float64, g *tensor.Tensor) {
 		r.Update(s, w, tensor.Densify(g).Data())
 		return
 	}
-	rows, vals := g.SparseRows(), g.SparseValues().Data()
-	inner := 0
-	if len(rows) > 0 {
-		inner = len(vals) / len(rows)
-	}
-	for k, row := range rows {
-		for j := 0; j < inner; j++ {
-			d := vals[k*inner+j]
-			if r.Maximize {
-				d = -d
-			}
-			w[row*inner+j] += -r.LR * d
-		}
-	}
+	// torch adds the sparse rows times −γ: the product is rounded, then
+	// added.
+	forSparse(rows, vals, inner, r.Maximize, func(i int, d float64) { w[i] += float64(-r.LR * d) })
 }

@@ -217,8 +217,12 @@ func TestLogisticFuncGrad(t *testing.T) {
 		}
 	}
 	wt := tensor.New(append([]float64(nil), w...))
-	if got := Loss(p, wt); got != f {
+	counted := &countingLogistic{Logistic: p}
+	if got := Loss(counted, wt); got != f {
 		t.Errorf("Loss = %v, want %v", got, f)
+	}
+	if counted.funcGrad != 1 || counted.separate != 0 {
+		t.Errorf("Loss made %d FuncGrad and %d Func/Grad calls, want one FuncGrad call only", counted.funcGrad, counted.separate)
 	}
 	for i, v := range wt.Grad().Data() {
 		if v != want[i] {
@@ -231,4 +235,25 @@ func TestLogisticFuncGrad(t *testing.T) {
 		}
 	}()
 	p.FuncGrad(make([]float64, 3), w)
+}
+
+// countingLogistic counts how a Logistic problem is evaluated.
+type countingLogistic struct {
+	*Logistic
+	funcGrad, separate int
+}
+
+func (c *countingLogistic) Func(w []float64) float64 {
+	c.separate++
+	return c.Logistic.Func(w)
+}
+
+func (c *countingLogistic) Grad(grad, w []float64) {
+	c.separate++
+	c.Logistic.Grad(grad, w)
+}
+
+func (c *countingLogistic) FuncGrad(grad, w []float64) float64 {
+	c.funcGrad++
+	return c.Logistic.FuncGrad(grad, w)
 }

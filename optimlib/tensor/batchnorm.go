@@ -85,16 +85,7 @@ func BatchNorm(x, weight, bias *Tensor, eps float64) (y, mean, variance *Tensor)
 		v := ss / float64(m)
 		mus[c], mean.data[c], variance.data[c] = mu, mu, v
 		invStd[c] = 1 / math.Sqrt(v+eps)
-		scale, shift := invStd[c], 0.0
-		if weight != nil {
-			scale *= weight.data[c]
-		}
-		if bias != nil {
-			shift = bias.data[c]
-		}
-		for i := 0; i < l.n; i++ {
-			affineRun(l.run(y.data, i, c), l.run(x.data, i, c), mu, scale, shift)
-		}
+		l.normalize(y, x, weight, bias, c, mu, invStd[c])
 	}
 	y = record(y, "BatchNorm", func(g *Tensor) []*Tensor {
 		if recording(g, x, weight) {
@@ -229,16 +220,7 @@ func BatchNormEval(x, mean, variance, weight, bias *Tensor, eps float64) *Tensor
 	}
 	y := &Tensor{data: make([]float64, len(x.data)), shape: append([]int(nil), x.shape...)}
 	for c := 0; c < l.c; c++ {
-		scale, shift := invStd[c], 0.0
-		if weight != nil {
-			scale *= weight.data[c]
-		}
-		if bias != nil {
-			shift = bias.data[c]
-		}
-		for i := 0; i < l.n; i++ {
-			affineRun(l.run(y.data, i, c), l.run(x.data, i, c), mu[c], scale, shift)
-		}
+		l.normalize(y, x, weight, bias, c, mu[c], invStd[c])
 	}
 	return record(y, "BatchNormEval", func(g *Tensor) []*Tensor {
 		return batchNormEvalGrad(x, weight, bias, g, l, mu, invStd)
@@ -308,6 +290,21 @@ func batchNormEvalGrad(x, weight, bias, g *Tensor, l bnLayout, mu, invStd []floa
 // windows of length four, so that the compiler drops the bounds checks,
 // and keep independent partial sums, so that the adds of one iteration do
 // not wait for each other.
+
+// normalize writes channel c of y = (x − μ)·invStd·γ + β, with γ and β
+// taken as 1 and 0 when weight or bias is nil.
+func (l bnLayout) normalize(y, x, weight, bias *Tensor, c int, mu, invStd float64) {
+	scale, shift := invStd, 0.0
+	if weight != nil {
+		scale *= weight.data[c]
+	}
+	if bias != nil {
+		shift = bias.data[c]
+	}
+	for i := 0; i < l.n; i++ {
+		affineRun(l.run(y.data, i, c), l.run(x.data, i, c), mu, scale, shift)
+	}
+}
 
 // affineRun sets dst = (src − mu)·scale + shift.
 func affineRun(dst, src []float64, mu, scale, shift float64) {

@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 )
 
 // convGeom is the geometry of a sliding window over N×C×H×W images.
@@ -156,6 +157,33 @@ func (g convGeom) im2col(cols, img []float64) {
 	}
 }
 
+// sameShift describes window row (ki, kj) of a "same" convolution (stride
+// 1, output as wide as the input): the row is the plane shifted by off in
+// row-major order; entries [lo, hi) of the row come from the plane, the
+// rest fall outside it; output rows [ohLo, ohHi) are inside the plane, and
+// in each of them only columns [cLo, cHi) did not wrap around a row edge.
+type sameShift struct{ off, lo, hi, ohLo, ohHi, cLo, cHi int }
+
+func (g convGeom) sameShift(ki, kj int) sameShift {
+	hw := g.h * g.w
+	di, dj := ki-g.pad, kj-g.pad
+	ohLo, ohHi := max(0, -di), max(0, min(g.outH, g.h-di))
+	off := di*g.w + dj
+	lo := min(max(ohLo*g.w, -off), g.windows)
+	return sameShift{off: off, lo: lo, hi: max(min(ohHi*g.w, hw-off), lo), ohLo: ohLo, ohHi: ohHi,
+		cLo: max(0, -dj), cHi: min(g.w, g.w-dj)}
+}
+
+// zeroWrapped zeroes the entries of a window row whose source wrapped
+// around a row edge of the plane.
+func (g convGeom) zeroWrapped(row []float64, sh sameShift) {
+	for oh := sh.ohLo; oh < sh.ohHi; oh++ {
+		r := row[oh*g.w : (oh+1)*g.w]
+		clear(r[:sh.cLo])
+		clear(r[sh.cHi:])
+	}
+}
+
 // im2colSame is im2col for stride 1 and an output as wide as the input
 // ("same" padding along the rows). Window row (c, ki, kj) is then the
 // plane shifted by (ki − pad)·W + kj − pad in row-major order: one copy,
@@ -166,30 +194,15 @@ func (g convGeom) im2colSame(cols, img []float64) {
 	for c := 0; c < g.c; c++ {
 		plane := img[c*hw : (c+1)*hw]
 		for ki := 0; ki < g.kh; ki++ {
-			di := ki - g.pad
-			ohLo, ohHi := max(0, -di), max(0, min(g.outH, g.h-di))
 			for kj := 0; kj < g.kw; kj++ {
-				dj := kj - g.pad
 				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
-				off := di*g.w + dj
-				lo := min(max(ohLo*g.w, -off), len(row))
-				hi := max(min(ohHi*g.w, hw-off), lo)
-				clear(row[:lo])
-				if lo < hi {
-					copy(row[lo:hi], plane[lo+off:hi+off])
+				sh := g.sameShift(ki, kj)
+				clear(row[:sh.lo])
+				if sh.lo < sh.hi {
+					copy(row[sh.lo:sh.hi], plane[sh.lo+sh.off:])
 				}
-				clear(row[hi:])
-				// Columns whose source wrapped to the neighbouring row.
-				cLo, cHi := max(0, -dj), min(g.w, g.w-dj)
-				for oh := ohLo; oh < ohHi; oh++ {
-					r := row[oh*g.w : (oh+1)*g.w]
-					for i := 0; i < cLo; i++ {
-						r[i] = 0
-					}
-					for i := cHi; i < len(r); i++ {
-						r[i] = 0
-					}
-				}
+				clear(row[sh.hi:])
+				g.zeroWrapped(row, sh)
 			}
 		}
 	}
@@ -242,46 +255,15 @@ func (g convGeom) col2imScratch(img, cols []float64) {
 	for c := 0; c < g.c; c++ {
 		plane := img[c*hw : (c+1)*hw]
 		for ki := 0; ki < g.kh; ki++ {
-			di := ki - g.pad
-			ohLo, ohHi := max(0, -di), max(0, min(g.outH, g.h-di))
 			for kj := 0; kj < g.kw; kj++ {
-				dj := kj - g.pad
 				row := cols[((c*g.kh+ki)*g.kw+kj)*g.windows:][:g.windows]
-				cLo, cHi := max(0, -dj), min(g.w, g.w-dj)
-				for oh := ohLo; oh < ohHi; oh++ {
-					r := row[oh*g.w : (oh+1)*g.w]
-					for i := 0; i < cLo; i++ {
-						r[i] = 0
-					}
-					for i := cHi; i < len(r); i++ {
-						r[i] = 0
-					}
+				sh := g.sameShift(ki, kj)
+				g.zeroWrapped(row, sh)
+				if sh.lo < sh.hi {
+					floats.Add(plane[sh.lo+sh.off:sh.hi+sh.off], row[sh.lo:sh.hi])
 				}
-				off := di*g.w + dj
-				lo := min(max(ohLo*g.w, -off), len(row))
-				hi := max(min(ohHi*g.w, hw-off), lo)
-				if lo == hi {
-					continue
-				}
-				addTo(plane[lo+off:hi+off], row[lo:hi])
 			}
 		}
-	}
-}
-
-// addTo adds src to dst elementwise, four at a time.
-func addTo(dst, src []float64) {
-	src = src[:len(dst)]
-	i := 0
-	for ; i+4 <= len(dst); i += 4 {
-		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
-		d[0] += s[0]
-		d[1] += s[1]
-		d[2] += s[2]
-		d[3] += s[3]
-	}
-	for ; i < len(dst); i++ {
-		dst[i] += src[i]
 	}
 }
 

@@ -112,7 +112,9 @@ func mm(a, b *Tensor, ta, tb bool) *Tensor {
 func mmValues(a, b *Tensor, ta, tb bool) *Tensor { return mmValuesInto(nil, a, b, ta, tb) }
 
 // mmValuesInto is mmValues writing into dst when dst is not nil: storage of
-// the result's size whose values are overwritten (see takeSpare).
+// the result's size whose values are overwritten (see takeSpare). It
+// records nothing, which is right where dst is used: only while Backward
+// propagates without recording a graph.
 func mmValuesInto(dst []float64, a, b *Tensor, ta, tb bool) *Tensor {
 	if len(a.shape) < 2 || len(b.shape) < 2 {
 		panic(fmt.Errorf("tensor: MatMul: shapes %v and %v: operands must be matrices", a.shape, b.shape))
@@ -156,10 +158,10 @@ func mmBackward(a, b *Tensor, ta, tb bool, g *Tensor) []*Tensor {
 		if len(want) == 2 && (len(x.shape) > 2 || len(y.shape) > 2) {
 			return mmSum(x, y, tx, ty)
 		}
-		if len(x.shape) == 2 && len(y.shape) == 2 {
+		if len(x.shape) == 2 && len(y.shape) == 2 && len(x.data) > 0 && len(y.data) > 0 {
 			// A parameter's gradient goes straight into its spare storage.
 			if dst := takeSpare(of); dst != nil {
-				return mmInto(dst, x, y, tx, ty)
+				return mmValuesInto(dst, x, y, tx, ty)
 			}
 		}
 		return sumTo(mm(x, y, tx, ty), want)
@@ -180,13 +182,6 @@ func mmBackward(a, b *Tensor, ta, tb bool, g *Tensor) []*Tensor {
 		}
 	}
 	return []*Tensor{ga, gb}
-}
-
-// mmInto is mm writing op(a)·op(b) into dst (see mmValuesInto). It runs
-// only while Backward propagates without recording, so nothing is
-// recorded.
-func mmInto(dst []float64, a, b *Tensor, ta, tb bool) *Tensor {
-	return mmValuesInto(dst, a, b, ta, tb)
 }
 
 // mmSum returns Σ op(a)·op(b) over the broadcast batch of a and b, one
@@ -259,9 +254,14 @@ func Linear(x, w, b *Tensor) *Tensor {
 		}
 		if w.requiresGrad {
 			// The weight's gradient goes straight into its spare storage
-			// when ZeroGrad left one (see takeSpare).
-			if dst := takeSpare(w); dst != nil {
-				gw = mmInto(dst, g, x2, true, false)
+			// when ZeroGrad left one (see takeSpare) and the product is
+			// not empty.
+			var dst []float64
+			if len(x2.data) > 0 {
+				dst = takeSpare(w)
+			}
+			if dst != nil {
+				gw = mmValuesInto(dst, g, x2, true, false)
 			} else {
 				gw = mm(g, x2, true, false)
 			}

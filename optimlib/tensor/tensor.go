@@ -518,41 +518,41 @@ func (s *gradSet) get(t *Tensor) (*Tensor, bool) {
 	return s.grads[i], true
 }
 
-// smallGraph is the number of tensors up to which nodeIndex searches a
+// smallGraph is the number of keys up to which a smallIndex searches a
 // list instead of building a map: the graphs of the lecture's 2-D problems
 // have a few dozen tensors, for which a map's allocation and hashing cost
 // more than the search.
 const smallGraph = 32
 
-// nodeIndex numbers tensors in the order they are added.
-type nodeIndex struct {
-	list []*Tensor
-	m    map[*Tensor]int32 // built once list outgrows smallGraph
+// smallIndex numbers keys in the order they are added.
+type smallIndex[K comparable] struct {
+	list []K
+	m    map[K]int32 // built once list outgrows smallGraph
 }
 
-// id returns t's number, if t was added.
-func (x *nodeIndex) id(t *Tensor) (int, bool) {
+// id returns k's number, if k was added.
+func (x *smallIndex[K]) id(k K) (int, bool) {
 	if x.m != nil {
-		i, ok := x.m[t]
+		i, ok := x.m[k]
 		return int(i), ok
 	}
 	for i, u := range x.list {
-		if u == t {
+		if u == k {
 			return i, true
 		}
 	}
 	return -1, false
 }
 
-// add numbers t, which must not have been added, and returns its number.
-func (x *nodeIndex) add(t *Tensor) int {
+// add numbers k, which must not have been added, and returns its number.
+func (x *smallIndex[K]) add(k K) int {
 	i := len(x.list)
-	x.list = append(x.list, t)
+	x.list = append(x.list, k)
 	switch {
 	case x.m != nil:
-		x.m[t] = int32(i)
+		x.m[k] = int32(i)
 	case len(x.list) > smallGraph:
-		x.m = make(map[*Tensor]int32, 4*len(x.list))
+		x.m = make(map[K]int32, 4*len(x.list))
 		for j, u := range x.list {
 			x.m[u] = int32(j)
 		}
@@ -560,43 +560,21 @@ func (x *nodeIndex) add(t *Tensor) int {
 	return i
 }
 
-// storageSet is a set of storage addresses (see storage), small ones kept
-// in a list.
-type storageSet struct {
-	list []*float64
-	m    map[*float64]bool
-}
+// nodeIndex numbers the tensors a backward pass reaches.
+type nodeIndex = smallIndex[*Tensor]
+
+// storageSet is a set of storage addresses (see storage).
+type storageSet struct{ smallIndex[*float64] }
 
 // has reports whether p is in the set; nil is never in it.
 func (s *storageSet) has(p *float64) bool {
-	if p == nil {
-		return false
-	}
-	if s.m != nil {
-		return s.m[p]
-	}
-	for _, q := range s.list {
-		if q == p {
-			return true
-		}
-	}
-	return false
+	_, ok := s.id(p)
+	return p != nil && ok
 }
 
-// add puts p in the set; nil is ignored.
+// add puts p in the set; nil and addresses already in it are ignored.
 func (s *storageSet) add(p *float64) {
-	if p == nil {
-		return
-	}
-	if s.m != nil {
-		s.m[p] = true
-		return
-	}
-	s.list = append(s.list, p)
-	if len(s.list) > smallGraph {
-		s.m = make(map[*float64]bool, 4*len(s.list))
-		for _, q := range s.list {
-			s.m[q] = true
-		}
+	if p != nil && !s.has(p) {
+		s.smallIndex.add(p)
 	}
 }
