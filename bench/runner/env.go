@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,12 +22,31 @@ type machine struct {
 	commit                string
 	blas                  map[string]string
 	python                map[string]any
-	torchThreads          int
-	threadRates           any
+	torchThreads          int // ATen's intra-op threads
+	torchBLASThreads      int // OpenBLAS's threads under torch; 0 when unknown
+	threadRates           any // samples/s by "ATen,OpenBLAS" thread counts
 	loadBefore, loadAfter string
 	duration              time.Duration
 	kernelNote            string
 	sizes                 sizes
+}
+
+// torchLabel names PyTorch's thread setting, as in "ATen 1 thread,
+// OpenBLAS 2 threads": torch.set_num_threads sets ATen's threads only, and
+// the products run on the threads of the BLAS torch is linked against.
+func (m machine) torchLabel() string {
+	s := "ATen " + plural(m.torchThreads, "thread")
+	if m.torchBLASThreads > 0 {
+		s += ", OpenBLAS " + plural(m.torchBLASThreads, "thread")
+	}
+	return s
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // peak is the machine's double-precision peak in GFLOP/s: 16 FLOP per

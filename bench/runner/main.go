@@ -136,18 +136,23 @@ func run(c *config) error {
 		return err
 	}
 	env.python = pinfo
-	// A quick run skips choosing PyTorch's thread count and uses one.
-	env.torchThreads = 1
+	// A quick run skips choosing PyTorch's thread counts: ATen gets one,
+	// OpenBLAS keeps its default.
+	env.torchThreads, env.torchBLASThreads = 1, int(num(pinfo["torch_blas_threads_default"]))
 	if !c.quick {
 		tinfo, err := runJSON(py("threads", "--init", initFile, "--data", c.data, "--steps", "20"), nil)
 		if err != nil {
 			return err
 		}
-		env.torchThreads = int(num(tinfo["threads"]))
+		env.torchThreads, env.torchBLASThreads = int(num(tinfo["threads"])), int(num(tinfo["blas_threads"]))
 		env.threadRates = tinfo["rates"]
 	}
-	th := "--threads=" + itoa(env.torchThreads)
-	logf("PyTorch threads: %d (MLP samples/s by thread count: %v)", env.torchThreads, env.threadRates)
+	// --blas-threads=0 leaves OpenBLAS's threads as they are.
+	th, thb := "--threads="+itoa(env.torchThreads), "--blas-threads=0"
+	if !c.quick {
+		thb = "--blas-threads=" + itoa(env.torchBLASThreads)
+	}
+	logf("PyTorch: %s (MLP samples/s by ATen,OpenBLAS threads: %v)", env.torchLabel(), env.threadRates)
 
 	// The descent kernelspec, installed into the scratch directory.
 	kernelOK := ""
@@ -192,14 +197,14 @@ func run(c *config) error {
 	if kernelOK == "" {
 		mlp.add("kernel", kenv, kb("--kernel", "descent", "mlp", "--cells", cellsFile)...)
 	}
-	mlp.add("torch", nil, py("mlp", th, "--data", c.data, "--init", initFile, "--samples", itoa(sz.mlpSamples))...)
+	mlp.add("torch", nil, py("mlp", th, thb, "--data", c.data, "--init", initFile, "--samples", itoa(sz.mlpSamples))...)
 	items = append(items, mlp)
 
 	cnn := &item{id: "cnn"}
 	for _, b := range []string{"default", "openblas"} {
 		cnn.add("go-"+b, nil, w(b, "cnn", "--data", c.data, "--samples", itoa(sz.cnnSamples), "--batch", "64")...)
 	}
-	cnn.add("torch", nil, py("cnn", th, "--data", c.data, "--samples", itoa(sz.cnnSamples), "--batch", "64")...)
+	cnn.add("torch", nil, py("cnn", th, thb, "--data", c.data, "--samples", itoa(sz.cnnSamples), "--batch", "64")...)
 	items = append(items, cnn)
 
 	steps := &item{id: "steps"}
@@ -207,7 +212,7 @@ func run(c *config) error {
 		args := []string{"--problem", p.problem, "--method", p.method, "--lr", p.lr, "--steps", itoa(sz.steps)}
 		steps.add(p.key()+"/cell", nil, w("openblas", append(append([]string{"steps"}, args...), "--mode", "cell")...)...)
 		steps.add(p.key()+"/compiled", nil, w("openblas", append(append([]string{"steps"}, args...), "--mode", "compiled")...)...)
-		steps.add(p.key()+"/torch", nil, py(append([]string{"steps", th}, args...)...)...)
+		steps.add(p.key()+"/torch", nil, py(append([]string{"steps", th, thb}, args...)...)...)
 	}
 	items = append(items, steps)
 
@@ -217,14 +222,14 @@ func run(c *config) error {
 	lb.add("go-exact-1t", []string{"OPENBLAS_NUM_THREADS=1"}, w("openblas", append([]string{"lbfgs", "--data", logreg, "--grad", "exact"}, lbArgs...)...)...)
 	lb.add("go-autodiff", nil, w("openblas", append([]string{"lbfgs", "--data", logreg, "--grad", "autodiff"}, lbArgs...)...)...)
 	lb.add("scipy", nil, py(append([]string{"scipy", "--file", logreg}, lbArgs...)...)...)
-	lb.add("torch", nil, py(append([]string{"lbfgs", th, "--file", logreg}, lbArgs...)...)...)
+	lb.add("torch", nil, py(append([]string{"lbfgs", th, thb, "--file", logreg}, lbArgs...)...)...)
 	items = append(items, lb)
 
 	hvp := &item{id: "hvp"}
 	hvArgs := []string{"--data", c.data, "--init", initFile, "--reps", itoa(sz.hvpReps), "--iters", itoa(sz.hvpIters)}
 	hvp.add("go-default", nil, w("default", append([]string{"hvp"}, hvArgs...)...)...)
 	hvp.add("go-openblas", nil, w("openblas", append([]string{"hvp"}, hvArgs...)...)...)
-	hvp.add("torch", nil, py(append([]string{"hvp", th}, hvArgs...)...)...)
+	hvp.add("torch", nil, py(append([]string{"hvp", th, thb}, hvArgs...)...)...)
 	items = append(items, hvp)
 
 	kern := &item{id: "kernel"}
@@ -239,7 +244,7 @@ func run(c *config) error {
 		mm.add("go-"+b, nil, w(b, "matmul", "-n", itoa(sz.matN), "-reps", itoa(sz.matReps))...)
 	}
 	mm.add("numpy", nil, py("matmul", "--n", itoa(sz.matN), "--reps", itoa(sz.matReps))...)
-	mm.add("torch", nil, py("matmul", th, "--lib", "torch", "--n", itoa(sz.matN), "--reps", itoa(sz.matReps))...)
+	mm.add("torch", nil, py("matmul", th, thb, "--lib", "torch", "--n", itoa(sz.matN), "--reps", itoa(sz.matReps))...)
 	items = append(items, mm)
 
 	for r := 0; r < c.reps; r++ {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -170,9 +171,9 @@ func (r *report) write(w io.Writer) {
 	r.p("| Python side | Python %s, PyTorch %s, numpy %s (BLAS: %s) |", str(e.python["python"]), str(e.python["torch"]),
 		str(e.python["numpy"]), str(e.python["numpy_blas"]))
 	if e.threadRates != nil {
-		r.p("| PyTorch threads | %d, the fastest on the MLP step (samples/s by thread count: %s) |", e.torchThreads, fmtRates(e.threadRates))
+		r.p("| PyTorch threads | %s, the fastest on the MLP step (samples/s by ATen and OpenBLAS threads: %s); torch.set_num_threads sets ATen's threads only, the products run on OpenBLAS's |", e.torchLabel(), fmtRates(e.threadRates))
 	} else {
-		r.p("| PyTorch threads | %d (not chosen by measurement in a quick run) |", e.torchThreads)
+		r.p("| PyTorch threads | %s (not chosen by measurement in a quick run) |", e.torchLabel())
 	}
 	r.p("| run time | %.0f s |", e.duration.Seconds())
 	r.p("")
@@ -196,9 +197,14 @@ func fmtRates(v any) string {
 	if !ok {
 		return "—"
 	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	var parts []string
-	for t := 1; t <= len(m); t++ {
-		parts = append(parts, fmt.Sprintf("%d: %s", t, fmtNum(num(m[fmt.Sprint(t)]))))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s: %s", strings.Replace(k, ",", " + ", 1), fmtNum(num(m[k]))))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -239,7 +245,7 @@ func (r *report) mlp() {
 			"The same compiled calls as the Go program, made from interpreted code: about ten calls into optimlib per step, each under a microsecond, against a step of milliseconds."},
 		{"kernel", "the same cell through the kernel (jupyter_client, OpenBLAS)",
 			"As the in-process cell; the worker process and ZeroMQ add only the round trip around the cell (see execute time below)."},
-		{"torch", fmt.Sprintf("PyTorch 1.13 (%d thread(s))", r.env.torchThreads),
+		{"torch", "PyTorch 1.13 (" + r.env.torchLabel() + ")",
 			"ATen's float64 products through its BLAS, plus per-operator dispatch and autograd overhead in C++."},
 	}
 	for _, row := range rows {
@@ -285,7 +291,7 @@ func (r *report) cnn() {
 			"Convolution image by image through one reused unfold buffer and small products (8 and 16 output channels, where packing costs as much as the arithmetic); a fused batch norm (three passes forward, two back); ReLU and max-pool passes and fresh allocations come next."},
 		{"go-openblas", "Go program, OpenBLAS (the default build)",
 			"The same Go-side passes; the products are small (8 and 16 output channels, weight gradients of 9×8 and 72×16 over 784 positions), so a faster BLAS barely helps."},
-		{"torch", fmt.Sprintf("PyTorch 1.13 (%d thread(s))", r.env.torchThreads),
+		{"torch", "PyTorch 1.13 (" + r.env.torchLabel() + ")",
 			"ATen's direct convolution and fused batch-norm kernels; per-operator dispatch."},
 	}
 	for _, row := range rows {
@@ -362,7 +368,7 @@ func (r *report) lbfgs() {
 			"The tensor form shares X's storage (no copy); the forward product Xw and the backward product Xᵀg through the autodiff graph, plus the elementwise softplus passes and their temporaries over 4000 margins."},
 		{"scipy", "scipy fmin_l_bfgs_b (numpy objective)",
 			"The numpy objective's products; the Fortran L-BFGS-B driver adds bound handling and its own line search (dcsrch)."},
-		{"torch", fmt.Sprintf("torch.optim.LBFGS (%d thread(s))", r.env.torchThreads),
+		{"torch", "torch.optim.LBFGS (" + r.env.torchLabel() + ")",
 			"Per-operator dispatch of its many small vector operations per iteration, plus the same products."},
 	}
 	for _, row := range rows {
@@ -458,7 +464,7 @@ func (r *report) matmul() {
 		{"go-default", "optimlib default (AVX2 6×8 kernel)", "Go assembly FMA kernel with packing; Go's scheduler splits row blocks over the cores."},
 		{"go-openblas", "OpenBLAS, loaded at run time (cgo)", "Hand-tuned Zen kernels; the shared, loaded cores and the VM's clock keep it below peak."},
 		{"numpy", "numpy (" + str(r.env.python["numpy_blas"]) + ")", "The BLAS numpy is linked against (Debian's alternative)."},
-		{"torch", fmt.Sprintf("torch.mm (%d thread(s))", r.env.torchThreads), "ATen's float64 GEMM with the chosen thread count."},
+		{"torch", "torch.mm (" + r.env.torchLabel() + ")", "ATen's float64 GEMM through OpenBLAS with the chosen thread counts."},
 	}
 	for _, row := range rows {
 		v := r.find(id, row.name)

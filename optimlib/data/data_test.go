@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"io"
 	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/descentlab/descent/optimlib/tensor"
 )
@@ -469,3 +472,54 @@ func TestRegressionConditioning(t *testing.T) {
 	}
 	mustPanic(t, "do not match", func() { Regression(rand.New(rand.NewSource(1)), 3, w, 0, 0, []float64{1}, nil) })
 }
+
+// TestReadIDXLarge reads a payload that crosses several of readUpTo's
+// buffer doublings, delivered a few bytes at a time and gzipped, and a
+// header announcing 3 GiB over a few bytes of data, which must fail without
+// allocating the announced size.
+func TestReadIDXLarge(t *testing.T) {
+	raw := make([]byte, 17*(3<<20/17+5))
+	for i := range raw {
+		raw[i] = byte(i*7 + i>>11)
+	}
+	x := &IDX{Type: IDXUint8, Dims: []int{len(raw) / 17, 17}, Raw: raw}
+	var plain, zipped bytes.Buffer
+	if err := WriteIDX(&plain, x); err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(&zipped)
+	if err := WriteIDX(zw, x); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	for name, r := range map[string]io.Reader{
+		"plain, 5 bytes per read": iotest.HalfReader(&chunkReader{r: bytes.NewReader(plain.Bytes()), n: 10}),
+		"gzip":                    &zipped,
+	} {
+		got, err := ReadIDX(r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got.Raw, raw) || cap(got.Raw) != len(raw) {
+			t.Errorf("%s: read %d bytes (capacity %d), equal %v; want the %d written", name, len(got.Raw), cap(got.Raw), bytes.Equal(got.Raw, raw), len(raw))
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadIDX(bytes.NewReader([]byte{0, 0, 8, 2, 0, 1, 0, 0, 0, 0, 0xc0, 0, 1, 2, 3}))
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "needs 3221225472 bytes of data, found 3") {
+		t.Errorf("lying header: error %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 4<<20 {
+		t.Errorf("lying header: %d bytes allocated", grew)
+	}
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }

@@ -90,8 +90,7 @@ func readIDX(r io.Reader) (*IDX, error) {
 			return nil, fmt.Errorf("data: ReadIDX: shape %v too large", x.Dims[:i+1])
 		}
 	}
-	// Read incrementally so that a lying header cannot force a huge allocation.
-	raw, err := io.ReadAll(io.LimitReader(r, int64(total)))
+	raw, err := readUpTo(r, total)
 	if err != nil {
 		return nil, fmt.Errorf("data: ReadIDX: %w", err)
 	}
@@ -100,6 +99,33 @@ func readIDX(r io.Reader) (*IDX, error) {
 	}
 	x.Raw = raw
 	return x, nil
+}
+
+// readUpTo reads until n bytes or the end of r. The buffer starts at
+// min(n, 1 MiB) and doubles up to n, so that a header that lies about the
+// size cannot force a huge allocation, and a true one costs one buffer of
+// the data's size plus less than that again in discarded smaller buffers.
+// (io.ReadAll's growth leaves several times the data's size behind, which
+// the runtime later returns to the operating system and a training loop's
+// allocations then fault in again, page by page.)
+func readUpTo(r io.Reader, n uint64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, 1<<20))
+	for uint64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			bigger := make([]byte, len(buf), min(n, 2*uint64(cap(buf))))
+			copy(bigger, buf)
+			buf = bigger
+		}
+		k, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+k]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // Values returns the elements converted to float64.

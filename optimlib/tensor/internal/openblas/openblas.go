@@ -72,14 +72,33 @@ static const char *descent_open(const char *path) {
 }
 
 static const char *descent_config(void) { return p_config ? p_config() : NULL; }
-static int descent_get_threads(void) { return p_get_threads ? p_get_threads() : 0; }
+// threads is the thread count set through descent_set_threads (or found at
+// load), which a product held to one thread restores; 0 when unknown.
+static int threads;
+static void descent_init_threads(void) {
+	__atomic_store_n(&threads, p_get_threads ? p_get_threads() : 0, __ATOMIC_RELAXED);
+}
+static int descent_get_threads(void) {
+	int n = __atomic_load_n(&threads, __ATOMIC_RELAXED);
+	return n > 0 ? n : (p_get_threads ? p_get_threads() : 0);
+}
+static int descent_lib_threads(void) { return p_get_threads ? p_get_threads() : 0; }
 static int descent_set_threads(int n) {
 	if (!p_set_threads) return 0;
+	__atomic_store_n(&threads, n, __ATOMIC_RELAXED);
 	p_set_threads(n);
 	return 1;
 }
 
-static void descent_dgemm(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc) {
+// descent_dgemm runs cblas_dgemm; with one_thread set it holds OpenBLAS to
+// one thread for this call, then restores the configured count.
+static void descent_dgemm(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc, int one_thread) {
+	if (one_thread && p_set_threads && __atomic_load_n(&threads, __ATOMIC_RELAXED) > 1) {
+		p_set_threads(1);
+		p_dgemm(rowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+		p_set_threads(__atomic_load_n(&threads, __ATOMIC_RELAXED));
+		return;
+	}
 	p_dgemm(rowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 static void descent_dgemv(int ta, int m, int n, double alpha, const double *a, int lda, const double *x, int incx, double beta, double *y, int incy) {
@@ -148,6 +167,7 @@ func load() {
 		lib.err = fmt.Errorf("cannot load OpenBLAS (%s)", strings.Join(msgs, "; "))
 		return
 	}
+	C.descent_init_threads()
 	cfg := C.descent_config()
 	if cfg == nil {
 		return
@@ -193,6 +213,10 @@ func SetThreads(n int) bool {
 	}
 	return C.descent_set_threads(C.int(min(max(n, 1), math.MaxInt32))) != 0
 }
+
+// libThreads returns the thread count that OpenBLAS itself reports, 0 when
+// it has no such function.
+func libThreads() int { return int(C.descent_lib_threads()) }
 
 // impl routes the BLAS routines that dominate optimlib's time (matrix
 // products, matrix-vector products, dot, axpy, scaling and norms) to
@@ -250,7 +274,24 @@ func (o impl) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float
 	}
 	C.descent_dgemm(cTrans(tA), cTrans(tB), C.int(m), C.int(n), C.int(k),
 		C.double(alpha), (*C.double)(&a[0]), C.int(lda), (*C.double)(&b[0]), C.int(ldb),
-		C.double(beta), (*C.double)(&c[0]), C.int(ldc))
+		C.double(beta), (*C.double)(&c[0]), C.int(ldc), b2i(float64(m)*float64(n)*float64(k) < oneThreadMNK))
+}
+
+// oneThreadMNK is the size m·n·k below which a product runs on one OpenBLAS
+// thread whatever the thread setting. OpenBLAS 0.3.21 splits every product
+// above 2¹⁸ multiply-adds between its threads, and below a few million the
+// hand-over costs more than the second thread saves: on 2 cores one thread
+// takes 0.35–0.55 of the time of two for the 128×10×256 and 128×256×10
+// products of an MLP's last layer, 0.5 for 784×72×16 (a convolution's
+// unfolded image), 0.75 for 128³ and 0.86 for 256×784×32; they break even
+// near 192³ (7·10⁶), above which two threads win (0.76 at 256³).
+const oneThreadMNK = 6.5e6
+
+func b2i(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Dgemv computes y = α·op(A)·x + β·y with cblas_dgemv.
