@@ -69,6 +69,7 @@ func mlpTask(fs *flag.FlagSet, args []string, cell bool) func() (result, error) 
 	batch := fs.Int("batch", 128, "batch size")
 	epochs := fs.Int("epochs", 1, "epochs (compiled only)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the loop to `file`")
+	prefetch := fs.Int("prefetch", 0, "batches prepared ahead (data.LoaderConfig.Prefetch; compiled only)")
 	_ = fs.Parse(args)
 	return func() (result, error) {
 		if cell {
@@ -88,7 +89,7 @@ func mlpTask(fs *flag.FlagSet, args []string, cell bool) func() (result, error) 
 			return nil, err
 		}
 		opt := optim.NewSGD(model.Parameters(), optim.SGD{LR: 0.01, Momentum: 0.9})
-		loader := data.NewDataLoader(ds, data.LoaderConfig{BatchSize: *batch, Shuffle: true, Seed: 1})
+		loader := data.NewDataLoader(ds, data.LoaderConfig{BatchSize: *batch, Shuffle: true, Seed: 1, Prefetch: *prefetch})
 		stop, err := startProfile(*profile)
 		if err != nil {
 			return nil, err

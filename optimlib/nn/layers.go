@@ -40,14 +40,24 @@ func NewLinear(in, out int, rng *rand.Rand) *Linear {
 
 // Forward returns x Wᵀ + b for x of shape [..., In].
 func (l *Linear) Forward(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	// One fused product: the bias is written into the output before the
+	// product accumulates onto it, and Wᵀ is a flag to the BLAS, not a copy.
+	return tensor.Linear(x, l.Weight, l.Bias)
+}
+
+// forwardReLU is ReLU(Forward(x)) as one operation (see tensor.LinearReLU).
+func (l *Linear) forwardReLU(x *tensor.Tensor) *tensor.Tensor {
+	l.checkInput(x)
+	return tensor.LinearReLU(x, l.Weight, l.Bias)
+}
+
+func (l *Linear) checkInput(x *tensor.Tensor) {
 	in := l.Weight.Size(1)
 	shape := x.Shape()
 	if len(shape) == 0 || shape[len(shape)-1] != in {
 		panic(shapeErr("Linear", "input shape %v does not end in %d features (weight shape %v)", shape, in, l.Weight.Shape()))
 	}
-	// One fused product: the bias is written into the output before the
-	// product accumulates onto it, and Wᵀ is a flag to the BLAS, not a copy.
-	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
 // Parameters returns Weight and Bias.
@@ -292,10 +302,21 @@ func NewSequential(layers ...Module) *Sequential {
 // Append adds layers at the end.
 func (s *Sequential) Append(layers ...Module) { s.Layers = append(s.Layers, layers...) }
 
-// Forward runs x through every layer.
+// Forward runs x through every layer; a Linear followed by a ReLU runs as
+// one operation (tensor.LinearReLU), with the values and gradients of the
+// two.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		// A Linear followed by a ReLU runs as one operation: the same
+		// values and gradients, one activation tensor fewer.
+		if lin, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
+			if _, ok := s.Layers[i+1].(*ReLU); ok {
+				x = lin.forwardReLU(x)
+				i++
+				continue
+			}
+		}
+		x = s.Layers[i].Forward(x)
 	}
 	return x
 }

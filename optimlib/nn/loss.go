@@ -88,11 +88,11 @@ func NLLLoss(logProbs *tensor.Tensor, labels []int, reduction ...Reduction) *ten
 
 // CrossEntropy returns the cross-entropy of N×C logits against N class
 // indices, −log softmax(logits)[i, y_i], averaged (or summed, or per
-// sample), as torch.nn.functional.cross_entropy.
+// sample), as torch.nn.functional.cross_entropy. The per-sample losses
+// come from one fused operation, tensor.CrossEntropyRows.
 func CrossEntropy(logits *tensor.Tensor, labels []int, reduction ...Reduction) *tensor.Tensor {
 	checkLabels("CrossEntropy", logits, labels)
-	lp := tensor.LogSoftmax(logits, 1)
-	return reduce("CrossEntropy", tensor.Neg(tensor.Gather(lp, 1, labels)), reduction, logits.Shape())
+	return reduce("CrossEntropy", tensor.CrossEntropyRows(logits, labels), reduction, logits.Shape())
 }
 
 // BCEWithLogits returns the binary cross-entropy of targets t in [0, 1]

@@ -527,3 +527,45 @@ func TestComposite(t *testing.T) {
 		NewComposite(m.Fn, NamedModule{"fc1", fc1}, NamedModule{"fc1", fc2})
 	})
 }
+
+// TestSequentialFusesLinearReLU checks that a Sequential whose Linear
+// layers are followed by ReLUs (fused into one operation each) gives the
+// outputs and gradients of running its layers one by one, bit for bit.
+func TestSequentialFusesLinearReLU(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	seq := NewSequential(NewFlatten(), NewLinear(12, 7, rng), NewReLU(), NewLinear(7, 5, rng), NewReLU(), NewLinear(5, 3, rng))
+	x := tensor.Randn(rng, 4, 3, 4)
+	labels := []int{0, 2, 1, 2}
+	pair := NewSequential(NewLinear(2, 2, rng), NewReLU()).Forward(tensor.Randn(rng, 1, 2).SetRequiresGrad(true))
+	if s := pair.String(); !strings.Contains(s, "grad_fn=<LinearReLU>") {
+		t.Errorf("Linear, ReLU ran unfused: %s", s)
+	}
+	var outs, grads [2][]float64
+	for k := range 2 {
+		seq.ZeroGrad()
+		var y *tensor.Tensor
+		if k == 0 {
+			y = seq.Forward(x)
+		} else {
+			y = x
+			for _, l := range seq.Layers {
+				y = l.Forward(y)
+			}
+		}
+		CrossEntropy(y, labels).Backward()
+		outs[k] = y.Data()
+		for _, p := range seq.Parameters() {
+			grads[k] = append(grads[k], p.Grad().Data()...)
+		}
+	}
+	for _, pair := range [][2][]float64{outs, grads} {
+		if len(pair[0]) != len(pair[1]) || len(pair[0]) == 0 {
+			t.Fatalf("lengths %d and %d", len(pair[0]), len(pair[1]))
+		}
+		for i := range pair[0] {
+			if math.Float64bits(pair[0][i]) != math.Float64bits(pair[1][i]) {
+				t.Fatalf("element %d: fused %v, layer by layer %v", i, pair[0][i], pair[1][i])
+			}
+		}
+	}
+}

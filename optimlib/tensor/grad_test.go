@@ -101,6 +101,7 @@ var gradCases = []gradCase{
 	{"Row", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 2)) }, func(in []*Tensor) *Tensor { return Square(Row(in[0], 1)) }},
 	{"IndexSelect", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 2)) }, func(in []*Tensor) *Tensor { return Square(IndexSelect(in[0], 0, []int{2, 0, 2})) }},
 	{"Gather", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 4)) }, func(in []*Tensor) *Tensor { return Square(Gather(in[0], 1, []int{3, 0, 3})) }},
+	{"CrossEntropyRows", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 4)) }, func(in []*Tensor) *Tensor { return Square(CrossEntropyRows(in[0], []int{3, 0, 2})) }},
 	{"Gather/axis0", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 2)) }, func(in []*Tensor) *Tensor { return Square(Gather(in[0], 0, []int{2, 1})) }},
 	{"BroadcastTo", func(r *rand.Rand) []*Tensor { return ins(randn(r, 3, 1)) }, func(in []*Tensor) *Tensor { return Square(BroadcastTo(in[0], 2, 3, 4)) }},
 	{"MatMul", func(r *rand.Rand) []*Tensor { return ins(randn(r, 2, 3), randn(r, 3, 4)) }, func(in []*Tensor) *Tensor { return Square(MatMul(in[0], in[1])) }},

@@ -225,14 +225,24 @@ func b2i(b bool) int {
 // is out×in, b has length out (or is nil), and the result is […, out]. It
 // is one matrix product with the bias written into the output beforehand;
 // the weight is never copied to its transpose, in either pass.
-func Linear(x, w, b *Tensor) *Tensor {
-	checkDense("Linear", x, w, b)
+func Linear(x, w, b *Tensor) *Tensor { return linear("Linear", x, w, b, false) }
+
+// LinearReLU returns ReLU(Linear(x, w, b)) as one operation: the
+// activation is applied in place to the product's output, so the layer
+// pair allocates one result instead of two, and the backward gates the
+// gradient by that result before Linear's backward. Values and gradients
+// (first and second order) are those of the composition.
+func LinearReLU(x, w, b *Tensor) *Tensor { return linear("LinearReLU", x, w, b, true) }
+
+// linear is Linear, followed in place by a ReLU when relu is set.
+func linear(op string, x, w, b *Tensor, relu bool) *Tensor {
+	checkDense(op, x, w, b)
 	if len(w.shape) != 2 || len(x.shape) == 0 || x.shape[len(x.shape)-1] != w.shape[1] {
-		panic(fmt.Errorf("tensor: Linear: input of shape %v and weight of shape %v do not match (want […, in] and out×in)", x.shape, w.shape))
+		panic(fmt.Errorf("tensor: %s: input of shape %v and weight of shape %v do not match (want […, in] and out×in)", op, x.shape, w.shape))
 	}
 	in, outF := w.shape[1], w.shape[0]
 	if b != nil && (len(b.shape) != 1 || b.shape[0] != outF) {
-		panic(fmt.Errorf("tensor: Linear: bias of shape %v does not match weight of shape %v", b.shape, w.shape))
+		panic(fmt.Errorf("tensor: %s: bias of shape %v does not match weight of shape %v", op, b.shape, w.shape))
 	}
 	x2 := x
 	if len(x.shape) != 2 {
@@ -251,7 +261,15 @@ func Linear(x, w, b *Tensor) *Tensor {
 			blas64.General{Rows: outF, Cols: in, Stride: in, Data: w.data},
 			1, blas64.General{Rows: n, Cols: outF, Stride: outF, Data: out.data})
 	}
-	y := record(out, "Linear", func(g *Tensor) []*Tensor {
+	if relu {
+		for i, v := range out.data {
+			out.data[i] = max(v, 0) // as ReLU: branch-free, NaN stays NaN
+		}
+	}
+	y := record(out, op, func(g *Tensor) []*Tensor {
+		if relu {
+			g = reluGate(g, out.data)
+		}
 		var gx, gw, gb *Tensor
 		if x2.requiresGrad {
 			gx = mm(g, w, false, false)
