@@ -257,6 +257,7 @@ func run(c *config) error {
 					logf("  %s %s: %v", it.id, v.name, err)
 					continue
 				}
+				res["round"] = float64(r)
 				v.runs = append(v.runs, res)
 			}
 		}

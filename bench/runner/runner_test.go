@@ -55,8 +55,9 @@ func TestFmtNum(t *testing.T) {
 }
 
 func TestVariantMedianAndRatio(t *testing.T) {
-	a := &variant{name: "a", runs: []map[string]any{{"rate": 10.0}, {"rate": 30.0}, {"rate": 20.0}}}
-	b := &variant{name: "b", runs: []map[string]any{{"rate": 8.0}, {"rate": 12.0}}}
+	a := &variant{name: "a", runs: []map[string]any{{"rate": 10.0, "round": 0.0}, {"rate": 30.0, "round": 1.0}, {"rate": 20.0, "round": 2.0}}}
+	// b failed in round 1: the ratio pairs rounds 0 and 2 only.
+	b := &variant{name: "b", runs: []map[string]any{{"rate": 8.0, "round": 0.0}, {"rate": 10.0, "round": 2.0}}}
 	failed := &variant{name: "c", errs: []string{"boom"}}
 	if m, n := a.median("rate"); m != 20 || n != 3 {
 		t.Errorf("median = %v over %d runs, want 20 over 3", m, n)
@@ -64,8 +65,17 @@ func TestVariantMedianAndRatio(t *testing.T) {
 	if lo, hi := a.spread("rate"); lo != 10 || hi != 30 {
 		t.Errorf("spread = %v–%v, want 10–30", lo, hi)
 	}
-	if got := ratio(a, b, "rate"); got != "2.00×" {
-		t.Errorf("ratio = %q, want 2.00×", got)
+	if got := ratio(a, b, "rate"); got != "1.62×" {
+		t.Errorf("ratio = %q, want 1.62× (the median of 10/8 and 20/10)", got)
+	}
+	if got, want := ratioVerdict(a, b, "rate", 1.6), "**met**: 1.62×, the median of 2 ratios, one per round (1.25–2.00); the ratio of the medians is 2.22×"; got != want {
+		t.Errorf("ratioVerdict = %q, want %q", got, want)
+	}
+	if got := ratioVerdict(a, b, "rate", 1.7); !strings.HasPrefix(got, "**not met**: 1.62×") {
+		t.Errorf("ratioVerdict against 1.7 = %q", got)
+	}
+	if got := ratioVerdict(a, failed, "rate", 1); got != "not measured" {
+		t.Errorf("ratioVerdict with a failed variant = %q", got)
 	}
 	if got := ratio(a, failed, "rate"); got != "—" {
 		t.Errorf("ratio with a failed variant = %q, want —", got)
@@ -129,7 +139,7 @@ func TestReportRendersEveryItem(t *testing.T) {
 	for _, want := range []string{
 		"# Benchmarks", "Test CPU, 2 cores at 2000 MHz; peak 64.0 GFLOP/s",
 		"## 1. MLP training", "| Go program, OpenBLAS (the default build) | 1500 |", "1.50×",
-		"Target OpenBLAS build ≥ 1.25× PyTorch float64: **met** (1.50×)",
+		"Target OpenBLAS build ≥ 1.25× PyTorch float64: **met**: 1.50×, the median of 1 ratio, one per round",
 		"`cell` failed: worker cellmlp: setup cell: undefined: nn",
 		"## 2. Small CNN", "## 3. Lecture scale", "## 4. L-BFGS", "## 5. Hessian-vector products",
 		"## 6. Kernel round trips", "the descent command did not build", "## 7. Matrix multiply",
