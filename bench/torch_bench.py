@@ -311,7 +311,7 @@ def task_matmul(a):
         mm = torch.mm
     else:
         mm = np.dot
-    for _ in range(3):  # warm-up, as the Go worker does
+    for _ in range(8):  # warm-up, as the Go worker does
         mm(x, y)
     start = time.perf_counter()
     for _ in range(a.reps):

@@ -419,9 +419,11 @@ func matmulTask(fs *flag.FlagSet, args []string) func() (result, error) {
 		a, b := tensor.Rand(rng, *n, *n), tensor.Rand(rng, *n, *n)
 		var sec float64
 		tensor.NoGrad(func() {
-			// Warm-up: the first products also grow the heap that
-			// later results reuse (the Python side warms up alike).
-			for range 3 {
+			// Warm-up until the heap is at its steady size: before the
+			// first collections each 8 MB result lands on fresh pages,
+			// which the product then faults in (the Python side warms
+			// up alike).
+			for range 8 {
 				tensor.MatMul(a, b)
 			}
 			start := time.Now()
