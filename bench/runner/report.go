@@ -114,7 +114,7 @@ func ratioVerdict(a, b *variant, key string, target float64) string {
 	}
 	ma, _ := a.median(key)
 	mb, _ := b.median(key)
-	return fmt.Sprintf("%s: %.2f×, the median of %s, one per round (%.2f–%.2f); the ratio of the medians is %.2f×",
+	return fmt.Sprintf("%s: %.3f×, the median of %s, one per round (%.2f–%.2f); the ratio of the medians is %.2f×",
 		v, x, plural(len(xs), "ratio"), slices.Min(xs), slices.Max(xs), ma/mb)
 }
 

@@ -68,10 +68,10 @@ func TestVariantMedianAndRatio(t *testing.T) {
 	if got := ratio(a, b, "rate"); got != "1.62×" {
 		t.Errorf("ratio = %q, want 1.62× (the median of 10/8 and 20/10)", got)
 	}
-	if got, want := ratioVerdict(a, b, "rate", 1.6), "**met**: 1.62×, the median of 2 ratios, one per round (1.25–2.00); the ratio of the medians is 2.22×"; got != want {
+	if got, want := ratioVerdict(a, b, "rate", 1.6), "**met**: 1.625×, the median of 2 ratios, one per round (1.25–2.00); the ratio of the medians is 2.22×"; got != want {
 		t.Errorf("ratioVerdict = %q, want %q", got, want)
 	}
-	if got := ratioVerdict(a, b, "rate", 1.7); !strings.HasPrefix(got, "**not met**: 1.62×") {
+	if got := ratioVerdict(a, b, "rate", 1.7); !strings.HasPrefix(got, "**not met**: 1.625×") {
 		t.Errorf("ratioVerdict against 1.7 = %q", got)
 	}
 	if got := ratioVerdict(a, failed, "rate", 1); got != "not measured" {
@@ -139,7 +139,7 @@ func TestReportRendersEveryItem(t *testing.T) {
 	for _, want := range []string{
 		"# Benchmarks", "Test CPU, 2 cores at 2000 MHz; peak 64.0 GFLOP/s",
 		"## 1. MLP training", "| Go program, OpenBLAS (the default build) | 1500 |", "1.50×",
-		"Target OpenBLAS build ≥ 1.25× PyTorch float64: **met**: 1.50×, the median of 1 ratio, one per round",
+		"Target OpenBLAS build ≥ 1.25× PyTorch float64: **met**: 1.500×, the median of 1 ratio, one per round",
 		"`cell` failed: worker cellmlp: setup cell: undefined: nn",
 		"## 2. Small CNN", "## 3. Lecture scale", "## 4. L-BFGS", "## 5. Hessian-vector products",
 		"## 6. Kernel round trips", "the descent command did not build", "## 7. Matrix multiply",
