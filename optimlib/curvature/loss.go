@@ -100,8 +100,9 @@ func (h *lossHessian) apply(v, out []float64) {
 	for _, g := range h.grads {
 		k := g.Numel()
 		if g.RequiresGrad() {
-			vi := tensor.New(append([]float64(nil), v[off:off+k]...), g.Shape()...)
-			term := tensor.Sum(tensor.Mul(g, vi))
+			// v is only read, and only during this call: wrapped, not
+			// copied.
+			term := tensor.Dot(g, tensor.New(v[off:off+k:off+k], g.Shape()...))
 			if s == nil {
 				s = term
 			} else {

@@ -173,3 +173,37 @@ func TestLinearReLUIsTheComposition(t *testing.T) {
 	}()
 	LinearReLU(Zeros(3, 4), Zeros(2, 5), nil)
 }
+
+// TestDotIsTheComposition checks Dot against Sum(Mul) bit for bit in value
+// and gradients (also for a tensor dotted with itself), and a second
+// derivative through it.
+func TestDotIsTheComposition(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	composed := func(a, b *Tensor) *Tensor { return Sum(Mul(a, b)) }
+	for _, shape := range [][]int{{1}, {7}, {3, 50}, {2, 3, 4}} {
+		a0, b0 := randn(r, shape...), randn(r, shape...)
+		var got [2][]float64
+		for k, f := range []func(a, b *Tensor) *Tensor{Dot, composed} {
+			a, b := a0.Clone().SetRequiresGrad(true), b0.Clone().SetRequiresGrad(true)
+			s := f(a, b)
+			MulScalar(Add(s, f(a, a)), 1.7).Backward()
+			got[k] = append(append(append(got[k], s.Item()), a.Grad().Data()...), b.Grad().Data()...)
+		}
+		for i := range got[0] {
+			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) {
+				t.Fatalf("%v: value %d = %v, composition %v", shape, i, got[0][i], got[1][i])
+			}
+		}
+	}
+	// d/db of ⟨∇ₐ⟨a, b⟩², v⟩ = d/db 2⟨a, b⟩⟨b, v⟩ = 2(⟨b, v⟩a + ⟨a, b⟩v).
+	a0, b0, v0 := randn(r, 5), randn(r, 5), randn(r, 5)
+	a, b := a0.Clone().SetRequiresGrad(true), b0.Clone().SetRequiresGrad(true)
+	ga := Grad(Square(Dot(a, b)), []*Tensor{a}, true)[0]
+	gb := Grad(Dot(ga, v0), []*Tensor{b}, false)[0].Data()
+	ab, bv := Dot(a0, b0).Item(), Dot(b0, v0).Item()
+	for i := range gb {
+		if want := 2 * (bv*a0.Data()[i] + ab*v0.Data()[i]); math.Abs(gb[i]-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Fatalf("second derivative %d = %v, want %v", i, gb[i], want)
+		}
+	}
+}

@@ -161,10 +161,47 @@ func Norm(t *Tensor) *Tensor {
 }
 
 // Dot returns the inner product Σ aᵢbᵢ of two tensors of the same shape as
-// a 0-dimensional tensor.
+// a 0-dimensional tensor. It is Sum(Mul(a, b)) in one operation, with the
+// composition's value and first derivatives to the last bit but without
+// its two temporaries of a's size (the product forward, the broadcast
+// gradient backward); with a gradient graph recorded, the backward is the
+// composition's, so second derivatives are too.
 func Dot(a, b *Tensor) *Tensor {
+	checkDense("Dot", a, b)
 	if !sameShape(a.shape, b.shape) {
 		panic(fmt.Errorf("tensor: Dot: shapes %v and %v do not match", a.shape, b.shape))
 	}
-	return Sum(Mul(a, b))
+	s := 0.0
+	bd := b.data[:len(a.data)]
+	for i, v := range a.data {
+		s += float64(v * bd[i]) // rounded before the sum, as Mul then Sum round
+	}
+	return record(Scalar(s), "Dot", func(g *Tensor) []*Tensor {
+		if GradEnabled() {
+			gg := BroadcastTo(g, a.shape...)
+			var ga, gb *Tensor
+			if a.requiresGrad {
+				ga = Mul(gg, b)
+			}
+			if b.requiresGrad {
+				gb = Mul(gg, a)
+			}
+			return []*Tensor{ga, gb}
+		}
+		scale := func(t *Tensor) *Tensor {
+			out := &Tensor{data: make([]float64, len(t.data)), shape: append([]int(nil), t.shape...)}
+			for i, v := range t.data {
+				out.data[i] = g.data[0] * v
+			}
+			return out
+		}
+		var ga, gb *Tensor
+		if a.requiresGrad {
+			ga = scale(b)
+		}
+		if b.requiresGrad {
+			gb = scale(a)
+		}
+		return []*Tensor{ga, gb}
+	}, a, b)
 }
