@@ -468,9 +468,9 @@ func (r *report) kernel() {
 	r.p("|---|---|---|---|---|")
 	rows := []struct{ name, label, limit string }{
 		{"descent", "descent (Go cells, worker process)",
-			"Cell compilation in yaegi and the hop kernel → worker → kernel over pipes; stream output is coalesced (~50 ms) before it goes to iopub."},
+			"Round trip: cell compilation in yaegi and the hop kernel → worker → kernel over pipes. Stream: the cell itself prints 10 MB in 11–25 ms; the rest is jupyter_client decoding megabytes of JSON, which takes the same ~0.2 s to the first message on both kernels. Output is published every 50 ms, so 10 MB arrive in two or three messages (one decode each) where IPython's 200 ms interval sends one."},
 		{"ipykernel", "Debian's IPython kernel (python3-ipykernel)",
-			"IPython's execution machinery; output goes through its OutStream thread, flushed in batches."},
+			"IPython's execution machinery; output goes through its OutStream thread, flushed every 200 ms."},
 	}
 	for _, row := range rows {
 		v := r.find(id, row.name)
