@@ -102,14 +102,14 @@ func readIDX(r io.Reader) (*IDX, error) {
 }
 
 // readUpTo reads until n bytes or the end of r. The buffer starts at
-// min(n, 1 MiB) and doubles up to n, so that a header that lies about the
+// min(n, 64 KiB) and doubles up to n, so that a header that lies about the
 // size cannot force a huge allocation, and a true one costs one buffer of
 // the data's size plus less than that again in discarded smaller buffers.
 // (io.ReadAll's growth leaves several times the data's size behind, which
 // the runtime later returns to the operating system and a training loop's
 // allocations then fault in again, page by page.)
 func readUpTo(r io.Reader, n uint64) ([]byte, error) {
-	buf := make([]byte, 0, min(n, 1<<20))
+	buf := make([]byte, 0, min(n, 64<<10))
 	for uint64(len(buf)) < n {
 		if len(buf) == cap(buf) {
 			bigger := make([]byte, len(buf), min(n, 2*uint64(cap(buf))))

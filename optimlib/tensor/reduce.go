@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // Sum returns the sum of all elements as a 0-dimensional tensor.
@@ -161,20 +163,27 @@ func Norm(t *Tensor) *Tensor {
 }
 
 // Dot returns the inner product Σ aᵢbᵢ of two tensors of the same shape as
-// a 0-dimensional tensor. It is Sum(Mul(a, b)) in one operation, with the
-// composition's value and first derivatives to the last bit but without
-// its two temporaries of a's size (the product forward, the broadcast
-// gradient backward); with a gradient graph recorded, the backward is the
-// composition's, so second derivatives are too.
+// a 0-dimensional tensor. It is Sum(Mul(a, b)) in one operation, without
+// the composition's two temporaries of a's size (the product forward, the
+// broadcast gradient backward): the value of a long vector is summed by the
+// BLAS's ddot, as torch.dot sums it (equal to the composition's up to
+// rounding; a short one is summed in order, as Sum does), and the
+// first derivatives are the composition's to the last bit; with a gradient
+// graph recorded the backward is the composition's, so second derivatives
+// are too.
 func Dot(a, b *Tensor) *Tensor {
 	checkDense("Dot", a, b)
 	if !sameShape(a.shape, b.shape) {
 		panic(fmt.Errorf("tensor: Dot: shapes %v and %v do not match", a.shape, b.shape))
 	}
 	s := 0.0
-	bd := b.data[:len(a.data)]
-	for i, v := range a.data {
-		s += float64(v * bd[i]) // rounded before the sum, as Mul then Sum round
+	if n := len(a.data); n >= minBLASDot {
+		s = blas64.Dot(blas64.Vector{N: n, Inc: 1, Data: a.data}, blas64.Vector{N: n, Inc: 1, Data: b.data})
+	} else {
+		bd := b.data[:n]
+		for i, v := range a.data {
+			s += float64(v * bd[i]) // Mul's rounding, then Sum's order
+		}
 	}
 	return record(Scalar(s), "Dot", func(g *Tensor) []*Tensor {
 		if GradEnabled() {
@@ -205,3 +214,7 @@ func Dot(a, b *Tensor) *Tensor {
 		return []*Tensor{ga, gb}
 	}, a, b)
 }
+
+// minBLASDot is the length from which Dot calls the BLAS: below it the
+// call (through cgo, for OpenBLAS) costs more than the loop.
+const minBLASDot = 256
