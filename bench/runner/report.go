@@ -108,14 +108,10 @@ func ratioVerdict(a, b *variant, key string, target float64) string {
 		return "not measured"
 	}
 	x := median(xs)
-	v := "**not met**"
-	if x >= target {
-		v = "**met**"
-	}
 	ma, _ := a.median(key)
 	mb, _ := b.median(key)
 	return fmt.Sprintf("%s: %.3f×, the median of %s, one per round (%.2f–%.2f); the ratio of the medians is %.2f×",
-		v, x, plural(len(xs), "ratio"), slices.Min(xs), slices.Max(xs), ma/mb)
+		met(x, target), x, plural(len(xs), "ratio"), slices.Min(xs), slices.Max(xs), ma/mb)
 }
 
 // rng formats the smallest and largest value of key.
@@ -175,10 +171,15 @@ func verdict(x float64, ok bool, target float64) string {
 	if !ok {
 		return "not measured"
 	}
+	return fmt.Sprintf("%s (%.2f×)", met(x, target), x)
+}
+
+// met is the verdict word for a ratio x against its target.
+func met(x, target float64) string {
 	if x >= target {
-		return fmt.Sprintf("**met** (%.2f×)", x)
+		return "**met**"
 	}
-	return fmt.Sprintf("**not met** (%.2f×)", x)
+	return "**not met**"
 }
 
 func (r *report) write(w io.Writer) {

@@ -114,16 +114,7 @@ func recording(ts ...*Tensor) bool {
 // batchNormGrad is BatchNorm's gradient in two fused passes: the
 // per-channel sums Σg and Σg·(x − μ), then ∂x.
 func batchNormGrad(x, weight, bias, g *Tensor, l bnLayout, mean, invStd []float64) []*Tensor {
-	var gx, gw, gb *Tensor
-	if x.requiresGrad {
-		gx = &Tensor{data: make([]float64, len(x.data)), shape: append([]int(nil), x.shape...)}
-	}
-	if weight != nil && weight.requiresGrad {
-		gw = Zeros(l.c)
-	}
-	if bias != nil && bias.requiresGrad {
-		gb = Zeros(l.c)
-	}
+	gx, gw, gb := gradBuffers(x, weight, bias, l)
 	m := float64(l.count())
 	for c := 0; c < l.c; c++ {
 		mu := mean[c]
@@ -154,6 +145,21 @@ func batchNormGrad(x, weight, bias, g *Tensor, l bnLayout, mean, invStd []float6
 		}
 	}
 	return []*Tensor{gx, gw, gb}
+}
+
+// gradBuffers allocates the gradients the fused backward passes fill: ∂x
+// for an x that requires it, zeroed per-channel sums for γ and β.
+func gradBuffers(x, weight, bias *Tensor, l bnLayout) (gx, gw, gb *Tensor) {
+	if x.requiresGrad {
+		gx = &Tensor{data: make([]float64, len(x.data)), shape: append([]int(nil), x.shape...)}
+	}
+	if weight != nil && weight.requiresGrad {
+		gw = Zeros(l.c)
+	}
+	if bias != nil && bias.requiresGrad {
+		gb = Zeros(l.c)
+	}
+	return gx, gw, gb
 }
 
 // batchNormGradOps is batchNormGrad in differentiable tensor operations,
@@ -247,15 +253,7 @@ func batchNormEvalGrad(x, weight, bias, g *Tensor, l bnLayout, mu, invStd []floa
 		gw, gb = affineGradOps(g3, xhat, weight, bias, l)
 		return []*Tensor{gx, gw, gb}
 	}
-	if x.requiresGrad {
-		gx = &Tensor{data: make([]float64, len(x.data)), shape: append([]int(nil), x.shape...)}
-	}
-	if weight != nil && weight.requiresGrad {
-		gw = Zeros(l.c)
-	}
-	if bias != nil && bias.requiresGrad {
-		gb = Zeros(l.c)
-	}
+	gx, gw, gb = gradBuffers(x, weight, bias, l)
 	for c := 0; c < l.c; c++ {
 		a := invStd[c]
 		if weight != nil {

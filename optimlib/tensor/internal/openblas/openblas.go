@@ -75,14 +75,12 @@ static const char *descent_config(void) { return p_config ? p_config() : NULL; }
 // threads is the thread count set through descent_set_threads (or found at
 // load), which a product held to one thread restores; 0 when unknown.
 static int threads;
-static void descent_init_threads(void) {
-	__atomic_store_n(&threads, p_get_threads ? p_get_threads() : 0, __ATOMIC_RELAXED);
-}
+static int descent_lib_threads(void) { return p_get_threads ? p_get_threads() : 0; }
+static void descent_init_threads(void) { __atomic_store_n(&threads, descent_lib_threads(), __ATOMIC_RELAXED); }
 static int descent_get_threads(void) {
 	int n = __atomic_load_n(&threads, __ATOMIC_RELAXED);
-	return n > 0 ? n : (p_get_threads ? p_get_threads() : 0);
+	return n > 0 ? n : descent_lib_threads();
 }
-static int descent_lib_threads(void) { return p_get_threads ? p_get_threads() : 0; }
 static int descent_set_threads(int n) {
 	if (!p_set_threads) return 0;
 	__atomic_store_n(&threads, n, __ATOMIC_RELAXED);
