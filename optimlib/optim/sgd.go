@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/descentlab/descent/optimlib/internal/parallel"
+	"github.com/descentlab/descent/optimlib/internal/vec"
 	"github.com/descentlab/descent/optimlib/tensor"
 )
 
@@ -67,8 +68,8 @@ func (r *SGD) SetMomentumBeta(b float64) { r.Momentum = b }
 
 // Update applies the rule to one parameter. Every element gets exactly the
 // arithmetic of torch.optim.SGD's loop; the common cases (no weight decay,
-// no dampening, not maximizing) run in loops without per-element branches,
-// and a large parameter is split between the cores.
+// no dampening, not maximizing) run in vector loops without per-element
+// branches (package vec), and a large parameter is split between the cores.
 func (r *SGD) Update(s *State, w, g []float64) {
 	checkLen("SGD", w, g)
 	var p []float64
@@ -103,17 +104,11 @@ func (r *SGD) update(w, g, p []float64, fresh bool) {
 	plain := wd == 0 && !r.Maximize
 	switch {
 	case mom == 0 && plain:
-		for i, d := range g {
-			w[i] = math.FMA(-lr, d, w[i])
-		}
+		vec.ScaledAdd(w, g, -lr)
 		return
 	case mom != 0 && plain && damp == 0 && !r.Nesterov && !fresh:
-		p = p[:len(w)]
-		for i, d := range g {
-			v := float64(p[i]*mom) + d // add_(d, alpha=1): one rounding
-			p[i] = v
-			w[i] = math.FMA(-lr, v, w[i])
-		}
+		// mul_(mom) then add_(d, alpha=1): a rounding each.
+		vec.Momentum(w, g, p, -lr, mom)
 		return
 	}
 	for i := range w {

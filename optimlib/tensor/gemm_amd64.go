@@ -9,6 +9,8 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/descentlab/descent/optimlib/internal/vec"
 )
 
 // Where OpenBLAS is not loaded (see blas.go), or with DESCENT_BLAS=go, the
@@ -19,10 +21,6 @@ import (
 // and the kernel accumulates one 6×8 tile of C from two strips. Every other
 // BLAS routine, small products and CPUs without AVX2 and FMA use gonum's
 // pure Go implementation. The build tag purego turns the kernel off.
-
-func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
-
-func xgetbv0() uint32
 
 //go:noescape
 func kernel6x8(k int, a, b *float64, ldb int, c *float64, ldc int, alpha float64)
@@ -43,29 +41,13 @@ const (
 	maxRowsUnpackedB = 4 * mr
 )
 
-// hasAVX2FMA reports whether the CPU and the operating system support the
-// kernel's instructions.
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, c1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if c1&fma == 0 || c1&osxsave == 0 || c1&avx == 0 || xgetbv0()&6 != 6 {
-		return false
-	}
-	_, b7, _, _ := cpuid(7, 0)
-	return b7&(1<<5) != 0
-}
-
 // kernelBLAS is gonum's implementation with Dgemm replaced.
 type kernelBLAS struct{ gonum.Implementation }
 
 // avx2Kernel returns the implementation with the AVX2 Dgemm, or nil on a
 // CPU without AVX2 and FMA.
 func avx2Kernel() blas.Float64 {
-	if hasAVX2FMA() {
+	if vec.AVX2FMA {
 		return kernelBLAS{}
 	}
 	return nil
