@@ -176,18 +176,21 @@ func TestLinearReLUIsTheComposition(t *testing.T) {
 
 // TestDotIsTheComposition checks Dot against Sum(Mul): the value to
 // rounding (the BLAS sums in its own order), the gradients bit for bit
-// (also for a tensor dotted with itself), and a second derivative through
-// it.
+// (also for a tensor dotted with itself, and for an output gradient of 1,
+// where the gradient is a copy of the other operand), and a second
+// derivative through it.
 func TestDotIsTheComposition(t *testing.T) {
 	r := rand.New(rand.NewSource(6))
 	composed := func(a, b *Tensor) *Tensor { return Sum(Mul(a, b)) }
-	for _, shape := range [][]int{{1}, {7}, {3, 50}, {2, 3, 4}, {300}, {20, 40}} { // short ones summed in order, long ones by the BLAS
+	for i, shape := range [][]int{{1}, {7}, {3, 50}, {2, 3, 4}, {300}, {20, 40}} { // short ones summed in order, long ones by the BLAS
 		a0, b0 := randn(r, shape...), randn(r, shape...)
+		scale := []float64{1.7, 1}[i%2] // an output gradient of 1 copies the other operand
 		var got [2][]float64
 		for k, f := range []func(a, b *Tensor) *Tensor{Dot, composed} {
 			a, b := a0.Clone().SetRequiresGrad(true), b0.Clone().SetRequiresGrad(true)
 			s := f(a, b)
-			MulScalar(Add(s, f(a, a)), 1.7).Backward()
+			MulScalar(Add(s, f(a, a)), scale).Backward()
+			a.Data()[0]++ // b's gradient is a copy of a, not a itself
 			got[k] = append(append(append(got[k], s.Item()), a.Grad().Data()...), b.Grad().Data()...)
 		}
 		if d := math.Abs(got[0][0] - got[1][0]); d > 1e-13*(1+math.Abs(got[1][0])) {

@@ -198,9 +198,17 @@ func Dot(a, b *Tensor) *Tensor {
 			return []*Tensor{ga, gb}
 		}
 		scale := func(t *Tensor) *Tensor {
-			out := &Tensor{data: make([]float64, len(t.data)), shape: append([]int(nil), t.shape...)}
-			for i, v := range t.data {
-				out.data[i] = g.data[0] * v
+			out := &Tensor{shape: append([]int(nil), t.shape...)}
+			if c := g.data[0]; c == 1 {
+				// 1·v is v: a copy, which Go makes without first
+				// clearing the new storage (the Hessian-vector
+				// products' case, where v has all the parameters).
+				out.data = append([]float64(nil), t.data...)
+			} else {
+				out.data = make([]float64, len(t.data))
+				for i, v := range t.data {
+					out.data[i] = c * v
+				}
 			}
 			return out
 		}

@@ -6,7 +6,11 @@
 // exactly as the scalar ones do.
 package vec
 
-import "math"
+import (
+	"bytes"
+	"math"
+	"unsafe"
+)
 
 // ScaledAdd sets w[i] = fma(a, g[i], w[i]) for i < len(w): one rounding per
 // element, as PyTorch's add_ with an alpha on this hardware. g must be at
@@ -43,4 +47,18 @@ func Momentum(w, g, p []float64, a, mom float64) {
 		p[i] = v
 		w[i] = math.FMA(a, v, w[i])
 	}
+}
+
+// SameBits reports whether a and b have the same length and the same bits
+// in every element (so +0 and −0 differ, and a NaN equals a NaN with its
+// payload), comparing memory at the speed of bytes.Equal.
+func SameBits(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 8*len(a)),
+		unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 8*len(b)))
 }

@@ -116,3 +116,34 @@ func BenchmarkMomentum(b *testing.B) {
 		Momentum(w, g, p, -0.01, 0.9)
 	}
 }
+
+func TestSameBits(t *testing.T) {
+	nan := math.NaN()
+	other := math.Float64frombits(math.Float64bits(nan) ^ 1)
+	for _, c := range []struct {
+		a, b []float64
+		want bool
+	}{
+		{nil, nil, true},
+		{nil, []float64{}, true},
+		{[]float64{1, 2}, []float64{1, 2}, true},
+		{[]float64{1, 2}, []float64{1}, false},
+		{[]float64{1, 2}, []float64{1, math.Nextafter(2, 3)}, false},
+		{[]float64{0}, []float64{math.Copysign(0, -1)}, false},
+		{[]float64{nan}, []float64{nan}, true},
+		{[]float64{nan}, []float64{other}, false},
+	} {
+		if got := SameBits(c.a, c.b); got != c.want {
+			t.Errorf("SameBits(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	long := values(rand.New(rand.NewSource(4)), 40001)
+	cp := append([]float64(nil), long...)
+	if !SameBits(long, cp) {
+		t.Error("a long slice differs from its copy")
+	}
+	cp[40000] = math.Nextafter(cp[40000], math.Inf(1))
+	if SameBits(long, cp) {
+		t.Error("a change in the last element went unnoticed")
+	}
+}
