@@ -117,6 +117,7 @@ func TestReportRendersEveryItem(t *testing.T) {
 		return it
 	}
 	mlp := mk("mlp", "go-purego", "go-default", "go-openblas", "cell", "torch")
+	mlp.passes = 3
 	for _, v := range mlp.variants {
 		v.runs = []map[string]any{{"samples_per_s": 1000.0, "seconds": 60.0, "loss": 0.5}}
 	}
@@ -138,6 +139,7 @@ func TestReportRendersEveryItem(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		"# Benchmarks", "Test CPU, 2 cores at 2000 MHz; peak 64.0 GFLOP/s",
+		"the median over 1 separate runs (item 1's over 3: its target lies within the noise of one run, so each round runs it 3 times)",
 		"## 1. MLP training", "| Go program, OpenBLAS (the default build) | 1500 |", "1.50×",
 		"Target OpenBLAS build ≥ 1.25× PyTorch float64: **met**: 1.500×, the median of 1 ratio, one per round",
 		"`cell` failed: worker cellmlp: setup cell: undefined: nn",
