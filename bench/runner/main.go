@@ -57,6 +57,9 @@ type item struct {
 // the other items.
 const mlpPasses = 3
 
+// passesPerRound is passes, at least 1.
+func (it *item) passesPerRound() int { return max(it.passes, 1) }
+
 func (it *item) add(name string, env []string, cmd ...string) *variant {
 	v := &variant{name: name, cmd: cmd, env: env}
 	it.variants = append(it.variants, v)
@@ -260,7 +263,7 @@ func run(c *config) error {
 	for r := 0; r < c.reps; r++ {
 		logf("round %d of %d (%.0f s so far)", r+1, c.reps, time.Since(began).Seconds())
 		for _, it := range items {
-			passes := max(it.passes, 1)
+			passes := it.passesPerRound()
 			for p := 0; p < passes; p++ {
 				for _, v := range it.variants {
 					res, err := runJSON(v.cmd, v.env)

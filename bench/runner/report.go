@@ -123,15 +123,15 @@ func rng(v *variant, key string) string {
 	return fmtNum(lo) + "–" + fmtNum(hi)
 }
 
-// find returns the variant or nil when the item does not have it.
 // mlpPasses returns how many times each round ran item 1.
 func (r *report) mlpPasses() int {
 	if it := r.items["mlp"]; it != nil {
-		return max(it.passes, 1)
+		return it.passesPerRound()
 	}
 	return 1
 }
 
+// find returns the variant or nil when the item does not have it.
 func (r *report) find(id, name string) *variant {
 	it := r.items[id]
 	if it == nil {

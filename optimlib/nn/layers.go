@@ -304,11 +304,9 @@ func (s *Sequential) Append(layers ...Module) { s.Layers = append(s.Layers, laye
 
 // Forward runs x through every layer; a Linear followed by a ReLU runs as
 // one operation (tensor.LinearReLU), with the values and gradients of the
-// two.
+// two and one activation tensor fewer.
 func (s *Sequential) Forward(x *tensor.Tensor) *tensor.Tensor {
 	for i := 0; i < len(s.Layers); i++ {
-		// A Linear followed by a ReLU runs as one operation: the same
-		// values and gradients, one activation tensor fewer.
 		if lin, ok := s.Layers[i].(*Linear); ok && i+1 < len(s.Layers) {
 			if _, ok := s.Layers[i+1].(*ReLU); ok {
 				x = lin.forwardReLU(x)

@@ -198,17 +198,16 @@ func Dot(a, b *Tensor) *Tensor {
 			return []*Tensor{ga, gb}
 		}
 		scale := func(t *Tensor) *Tensor {
-			out := &Tensor{shape: append([]int(nil), t.shape...)}
-			if c := g.data[0]; c == 1 {
-				// 1·v is v: a copy, which Go makes without first
+			c := g.data[0]
+			if c == 1 {
+				// 1·v is v: a copy, which Clone makes without first
 				// clearing the new storage (the Hessian-vector
 				// products' case, where v has all the parameters).
-				out.data = append([]float64(nil), t.data...)
-			} else {
-				out.data = make([]float64, len(t.data))
-				for i, v := range t.data {
-					out.data[i] = c * v
-				}
+				return t.Clone()
+			}
+			out := &Tensor{data: make([]float64, len(t.data)), shape: append([]int(nil), t.shape...)}
+			for i, v := range t.data {
+				out.data[i] = c * v
 			}
 			return out
 		}

@@ -1,9 +1,9 @@
 // Package vec holds the elementwise loops of optimlib's optimizer updates,
 // with AVX2/FMA versions in Go assembly on amd64 (turned off by the build
-// tag purego), and the CPU feature test that the tensor package's matrix
-// kernel shares. Every routine gives the same bits as its plain Go loop:
-// the vector instructions round each product, sum and fused multiply-add
-// exactly as the scalar ones do.
+// tag purego), a bitwise comparison of float slices, and the CPU feature
+// test that the tensor package's matrix kernel shares. Every update gives
+// the same bits as its plain Go loop: the vector instructions round each
+// product, sum and fused multiply-add exactly as the scalar ones do.
 package vec
 
 import (
